@@ -1,0 +1,17 @@
+.PHONY: run test lint format messages bench
+
+run:  ## set up and start the app with demo data on the embedded default
+	bash scripts/run.sh
+
+test:  ## the whole test suite (DATABASE_URL=postgres://… for PostgreSQL)
+	bash scripts/test.sh
+
+lint:
+	.venv/bin/ruff check . && .venv/bin/ruff format --check .
+
+format:
+	.venv/bin/ruff check --fix . && .venv/bin/ruff format .
+
+messages:  ## extract and compile translations (Swedish is the default language)
+	.venv/bin/python manage.py makemessages -l sv -l en --ignore=.venv --ignore=staticfiles
+	.venv/bin/python manage.py compilemessages --ignore=.venv

@@ -1,0 +1,550 @@
+"""The registry of official social media accounts (R1–R9).
+
+A ``SocialAccount`` begins as an anmälan (the application an employee sends to the communicator,
+R2) and becomes active only after every person's manager has confirmed the assignment (uppdrag)
+and the communicator has approved it (R3). Every transition is a service in ``services.py`` that
+writes an append-only ``AccountDecision`` (R23).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .validators import validate_not_a_secret
+
+
+class User(AbstractUser):
+    """An employee of the municipality. Everyone who logs in is staff of some kind."""
+
+    title = models.CharField(_("job title"), max_length=150, blank=True)
+    department = models.ForeignKey(
+        "accounts.Department",
+        verbose_name=_("department"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="employees",
+    )
+    manager = models.ForeignKey(
+        "self",
+        verbose_name=_("closest manager"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reports",
+        help_text=_("Suggested as the manager who gives the assignment in an application."),
+    )
+    is_communicator = models.BooleanField(
+        _("communicator"),
+        default=False,
+        help_text=_("Coordinates the municipality's presence: approves accounts, sees all."),
+    )
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        ordering = ["first_name", "last_name", "username"]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+    def is_absent_on(self, day) -> bool:
+        return self.absences.filter(starts_on__lte=day, ends_on__gte=day).exists()
+
+
+class Department(models.Model):
+    """A förvaltning. Its register of accounts (R1) is the registry filtered by department."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    slug = models.SlugField(_("short name"), max_length=60, unique=True)
+
+    class Meta:
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Platform(models.TextChoices):
+    FACEBOOK = "facebook", "Facebook"
+    INSTAGRAM = "instagram", "Instagram"
+    X = "x", "X (Twitter)"
+    LINKEDIN = "linkedin", "LinkedIn"
+    YOUTUBE = "youtube", "YouTube"
+    TIKTOK = "tiktok", "TikTok"
+    MASTODON = "mastodon", "Mastodon"
+    THREADS = "threads", "Threads"
+    OTHER = "other", _("Other")
+
+
+class Goal(models.TextChoices):
+    """The four headings of the guideline's målbild (target picture)."""
+
+    ACCESSIBLE = "accessible", _("Accessible and clear communication")
+    GUIDE = "guide", _("Guides to the right information")
+    DIALOGUE = "dialogue", _("A communicating organisation")
+    BRAND = "brand", _("Strengthens the brand")
+
+
+class AccountStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    CHANGES_REQUESTED = "changes_requested", _("Changes requested")
+    REJECTED = "rejected", _("Rejected")
+    ACTIVE = "active", _("Active")
+    CLOSING = "closing", _("Closing")
+    CLOSED = "closed", _("Closed")
+
+
+# The statuses in which the applicant may still edit the application.
+EDITABLE_STATUSES = (AccountStatus.DRAFT, AccountStatus.CHANGES_REQUESTED)
+# The statuses the public sees: an account that is or was official.
+PUBLIC_STATUSES = (AccountStatus.ACTIVE, AccountStatus.CLOSING, AccountStatus.CLOSED)
+
+
+class SocialAccountQuerySet(models.QuerySet):
+    def public(self):
+        return self.filter(status__in=PUBLIC_STATUSES)
+
+    def active(self):
+        return self.filter(status__in=(AccountStatus.ACTIVE, AccountStatus.CLOSING))
+
+    def with_people(self):
+        """Roles with their users and managers, for compliance and account pages."""
+        return self.select_related("department", "created_by").prefetch_related(
+            models.Prefetch(
+                "roles",
+                queryset=AccountRole.objects.current().select_related("user", "manager"),
+                to_attr="current_roles",
+            )
+        )
+
+
+class SocialAccount(models.Model):
+    """An official account of the municipality on one platform (R2)."""
+
+    department = models.ForeignKey(
+        Department, verbose_name=_("department"), on_delete=models.PROTECT, related_name="accounts"
+    )
+    platform = models.CharField(_("platform"), max_length=20, choices=Platform.choices)
+    handle = models.CharField(_("name or handle"), max_length=200)
+    display_name = models.CharField(_("display name"), max_length=200)
+    url = models.URLField(
+        _("address"),
+        max_length=500,
+        help_text=_("The account's canonical address, derived from the pasted profile address."),
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=AccountStatus.choices,
+        default=AccountStatus.DRAFT,
+        db_index=True,
+    )
+
+    # The anmälan (R2).
+    purpose = models.TextField(_("purpose"), blank=True)
+    audiences = models.TextField(_("target audiences"), blank=True)
+    goals = models.JSONField(_("goals served"), default=list, blank=True)
+    plan = models.TextField(
+        _("plan for the presence"),
+        blank=True,
+        help_text=_("What is posted, how often, and by whom."),
+    )
+    tonality = models.TextField(
+        _("tonality"), blank=True, help_text=_("Consistent wording, form and style.")
+    )
+    answers = models.TextField(_("what the account answers"), blank=True)
+    does_not_answer = models.TextField(
+        _("what the account does not answer"),
+        blank=True,
+        help_text=_("For example questions about personal data or individual cases."),
+    )
+    hours_per_week = models.DecimalField(
+        _("hours per week set aside"), max_digits=4, decimal_places=1, null=True, blank=True
+    )
+    public_contact = models.EmailField(
+        _("public contact address"),
+        blank=True,
+        help_text=_("A functional mailbox, shown to the public. Never a personal address."),
+    )
+    starts_on = models.DateField(_("start date"), null=True, blank=True)
+    ends_on = models.DateField(
+        _("end date"), null=True, blank=True, help_text=_("Only for time-limited accounts.")
+    )
+
+    # Visitor information (R6): the five statements the guideline requires.
+    visitor_responsibility = models.TextField(_("who is responsible, and the purpose"), blank=True)
+    visitor_public_records = models.TextField(_("posts become public records"), blank=True)
+    visitor_forbidden = models.TextField(
+        _("what may not be posted, and what happens then"), blank=True
+    )
+    visitor_own_responsibility = models.TextField(_("the visitor's own responsibility"), blank=True)
+    visitor_contact = models.TextField(_("how to contact us and report content"), blank=True)
+
+    # Credential custody (R9): where the login is kept and who can reach it, never the secret.
+    credentials_location = models.TextField(
+        _("where the login details are kept"), blank=True, validators=[validate_not_a_secret]
+    )
+    credentials_access = models.TextField(
+        _("who can reach the login details"), blank=True, validators=[validate_not_a_secret]
+    )
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("applicant"),
+        on_delete=models.PROTECT,
+        related_name="applications",
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+    approved_at = models.DateTimeField(_("approved"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+
+    objects = SocialAccountQuerySet.as_manager()
+
+    VISITOR_FIELDS = (
+        "visitor_responsibility",
+        "visitor_public_records",
+        "visitor_forbidden",
+        "visitor_own_responsibility",
+        "visitor_contact",
+    )
+
+    class Meta:
+        verbose_name = _("social media account")
+        verbose_name_plural = _("social media accounts")
+        ordering = ["display_name"]
+        constraints = [
+            # A rejected application does not block a later one for the same address.
+            models.UniqueConstraint(
+                fields=["url"],
+                condition=~Q(status="rejected"),
+                name="unique_account_url",
+                violation_error_message=_("An account with this address is already registered."),
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True)
+                | Q(starts_on__isnull=True)
+                | Q(ends_on__gte=models.F("starts_on")),
+                name="account_ends_after_start",
+                violation_error_message=_("The end date cannot be before the start date."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.display_name} ({self.get_platform_display()})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("accounts:account_detail", args=[self.pk])
+
+    def get_public_url(self) -> str:
+        return reverse("public:account_detail", args=[self.pk])
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in EDITABLE_STATUSES
+
+    @property
+    def is_public(self) -> bool:
+        return self.status in PUBLIC_STATUSES
+
+    @property
+    def is_time_limited(self) -> bool:
+        return self.ends_on is not None
+
+    def get_goal_labels(self) -> list[str]:
+        labels = dict(Goal.choices)
+        return [labels[g] for g in self.goals if g in labels]
+
+    def _current_roles(self) -> list[AccountRole]:
+        # Uses the prefetch from ``with_people()`` when present, so list pages stay constant.
+        if hasattr(self, "current_roles"):
+            return self.current_roles
+        return list(self.roles.current().select_related("user", "manager"))
+
+    @property
+    def owner_role(self) -> AccountRole | None:
+        return next((r for r in self._current_roles() if r.role == Role.OWNER), None)
+
+    @property
+    def deputy_roles(self) -> list[AccountRole]:
+        return [r for r in self._current_roles() if r.role == Role.DEPUTY]
+
+    @property
+    def administrator_roles(self) -> list[AccountRole]:
+        return [r for r in self._current_roles() if r.role == Role.ADMINISTRATOR]
+
+    def missing_for_approval(self) -> list[str]:
+        """What stands between this application and the communicator's approval (R3, R4, R6).
+
+        Empty means approvable. Each entry is a sentence the communicator can act on.
+        """
+        missing: list[str] = []
+        roles = self._current_roles()
+        owners = [r for r in roles if r.role == Role.OWNER]
+        if len(owners) != 1:
+            missing.append(_("The account must have exactly one owner."))
+        if not any(r.role == Role.DEPUTY for r in roles):
+            missing.append(_("The account must have at least one deputy."))
+        for role in roles:
+            if role.assignment_status != AssignmentStatus.CONFIRMED:
+                missing.append(
+                    _("%(manager)s has not confirmed the assignment of %(person)s as %(role)s.")
+                    % {
+                        "manager": role.manager,
+                        "person": role.user,
+                        "role": role.get_role_display().lower(),
+                    }
+                )
+        if not self.purpose.strip():
+            missing.append(_("The purpose is missing."))
+        if not self.plan.strip():
+            missing.append(_("The plan for the presence is missing."))
+        missing_visitor = [
+            str(self._meta.get_field(name).verbose_name)
+            for name in (*self.VISITOR_FIELDS, "answers", "does_not_answer")
+            if not getattr(self, name).strip()
+        ]
+        if missing_visitor:
+            missing.append(
+                _("The visitor information is incomplete: %(fields)s.")
+                % {"fields": ", ".join(missing_visitor)}
+            )
+        return missing
+
+    def compliance_issues(self, today=None) -> list[str]:
+        """Which of the owner's duties (R5) are unmet, for an active or closing account."""
+        today = today or timezone.localdate()
+        issues = [str(m) for m in self.missing_for_approval()]
+        if not (self.credentials_location.strip() and self.credentials_access.strip()):
+            issues.append(str(_("Where the login details are kept is not recorded.")))
+        if self.ends_on and self.ends_on < today and self.status != AccountStatus.CLOSED:
+            issues.append(
+                str(
+                    _("The end date %(date)s has passed but the account is not closed.")
+                    % {"date": self.ends_on.isoformat()}
+                )
+            )
+        return issues
+
+    def clean(self):
+        super().clean()
+        if self.goals:
+            unknown = set(self.goals) - set(Goal.values)
+            if unknown:
+                raise ValidationError({"goals": _("Unknown goal.")})
+
+
+class Role(models.TextChoices):
+    OWNER = "owner", _("Owner")
+    DEPUTY = "deputy", _("Deputy")
+    ADMINISTRATOR = "administrator", _("Administrator")
+
+
+class AssignmentStatus(models.TextChoices):
+    PENDING = "pending", _("Awaiting the manager")
+    CONFIRMED = "confirmed", _("Confirmed")
+    DECLINED = "declined", _("Declined")
+
+
+class AccountRoleQuerySet(models.QuerySet):
+    def current(self):
+        return self.filter(ended_at__isnull=True)
+
+
+class AccountRole(models.Model):
+    """A person's role on an account, with the manager's assignment (uppdrag, R3/R4).
+
+    A role is never edited into another: ending it sets ``ended_at`` and a new role is created,
+    so the history of who acted for the account is kept.
+    """
+
+    account = models.ForeignKey(
+        SocialAccount, verbose_name=_("account"), on_delete=models.CASCADE, related_name="roles"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("person"),
+        on_delete=models.PROTECT,
+        related_name="account_roles",
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("manager"),
+        on_delete=models.PROTECT,
+        related_name="assignments_given",
+    )
+    assignment_status = models.CharField(
+        _("assignment"),
+        max_length=20,
+        choices=AssignmentStatus.choices,
+        default=AssignmentStatus.PENDING,
+    )
+    assignment_decided_at = models.DateTimeField(_("assignment decided"), null=True, blank=True)
+    assignment_reference = models.CharField(
+        _("assignment reference"),
+        max_length=200,
+        blank=True,
+        help_text=_("A diarienummer or other reference to the manager's decision, if any."),
+    )
+    assignment_comment = models.TextField(_("manager's comment"), blank=True)
+    appointed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("appointed by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("ended by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    objects = AccountRoleQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("role")
+        verbose_name_plural = _("roles")
+        ordering = ["account", "role", "created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account"],
+                condition=Q(role="owner", ended_at__isnull=True),
+                name="one_current_owner_per_account",
+                violation_error_message=_("The account already has an owner."),
+            ),
+            models.UniqueConstraint(
+                fields=["account", "user"],
+                condition=Q(ended_at__isnull=True),
+                name="one_current_role_per_person",
+                violation_error_message=_("This person already has a role on the account."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.get_role_display()} ({self.account})"
+
+    @property
+    def is_current(self) -> bool:
+        return self.ended_at is None
+
+
+class Absence(models.Model):
+    """A person's absence; while it lasts a deputy's queue also holds the owner's items (R4)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("person"),
+        on_delete=models.CASCADE,
+        related_name="absences",
+    )
+    starts_on = models.DateField(_("from"))
+    ends_on = models.DateField(_("to and including"))
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("registered by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("registered"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("absence")
+        verbose_name_plural = _("absences")
+        ordering = ["-starts_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")),
+                name="absence_ends_after_start",
+                violation_error_message=_("An absence cannot end before it starts."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.starts_on}–{self.ends_on}"
+
+
+class DecisionKind(models.TextChoices):
+    CREATED = "created", _("Application created")
+    UPDATED = "updated", _("Application updated")
+    SUBMITTED = "submitted", _("Application submitted")
+    ASSIGNMENT_CONFIRMED = "assignment_confirmed", _("Assignment confirmed by manager")
+    ASSIGNMENT_DECLINED = "assignment_declined", _("Assignment declined by manager")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    CHANGES_REQUESTED = "changes_requested", _("Changes requested")
+    ROLE_APPOINTED = "role_appointed", _("Role appointed")
+    ROLE_ENDED = "role_ended", _("Role ended")
+    OWNER_CHANGED = "owner_changed", _("Owner changed")
+    ABSENCE_REGISTERED = "absence_registered", _("Absence registered")
+    CREDENTIALS_UPDATED = "credentials_updated", _("Credential custody updated")
+    CLOSING_STARTED = "closing_started", _("Closing started")
+    CLOSED = "closed", _("Closed")
+
+
+class AccountDecisionQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise TypeError("Decisions are append-only.")
+
+    def delete(self):
+        raise TypeError("Decisions are append-only.")
+
+
+class AccountDecision(models.Model):
+    """An append-only record of a decision on an account: who, when, what and why (R23)."""
+
+    account = models.ForeignKey(
+        SocialAccount,
+        verbose_name=_("account"),
+        on_delete=models.PROTECT,
+        related_name="decisions",
+    )
+    kind = models.CharField(_("decision"), max_length=30, choices=DecisionKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        on_delete=models.PROTECT,
+        related_name="account_decisions",
+    )
+    created_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+    comment = models.TextField(_("reason"), blank=True)
+    # Who or what the decision concerned (a person, a role, changed fields), for the history.
+    details = models.JSONField(_("details"), default=dict, blank=True)
+
+    objects = AccountDecisionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("decision")
+        verbose_name_plural = _("decisions")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} – {self.account} ({self.created_at:%Y-%m-%d})"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise TypeError("Decisions are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("Decisions are append-only.")

@@ -1,0 +1,163 @@
+"""The fixed cast: a communicator, managers, an owner, a deputy, an administrator, an outsider
+employee and the anonymous public. Every view test uses them, so a refusal test cannot pass for
+the wrong reason."""
+
+import pytest
+from django.test import Client
+from django.utils import translation
+
+from accounts.models import AccountStatus, Role
+from haparanda_social.celery import app as celery_app
+
+from .factories import add_role, make_account, make_department, make_user
+
+
+@pytest.fixture(autouse=True)
+def _celery_eager():
+    """Tasks run in-process in tests, unless a test starts a real worker."""
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = previous
+
+
+@pytest.fixture(autouse=True)
+def _swedish(settings):
+    """Each test starts in the default language, whatever the previous one switched to."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Templates are tested without collectstatic; production serves the hashed manifest.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture
+def department(db):
+    return make_department("Kultur- och fritidsförvaltningen", "kultur")
+
+
+@pytest.fixture
+def other_department(db):
+    return make_department("Samhällsbyggnadsförvaltningen", "samhallsbyggnad")
+
+
+@pytest.fixture
+def communicator(db):
+    return make_user("karin.kommunikator", is_communicator=True, title="Kommunikatör")
+
+
+@pytest.fixture
+def manager(db, department):
+    return make_user("maria.chef", title="Kulturchef", department=department)
+
+
+@pytest.fixture
+def other_manager(db, department):
+    return make_user("mats.chef", title="Fritidschef", department=department)
+
+
+@pytest.fixture
+def owner(db, department, manager):
+    return make_user("olle.agare", department=department, manager=manager)
+
+
+@pytest.fixture
+def deputy(db, department, other_manager):
+    return make_user("disa.ersattare", department=department, manager=other_manager)
+
+
+@pytest.fixture
+def administrator(db, department, manager):
+    return make_user("adam.admin", department=department, manager=manager)
+
+
+@pytest.fixture
+def outsider(db, other_department):
+    return make_user("otto.utomstaende", department=other_department)
+
+
+@pytest.fixture
+def draft_account(owner, department):
+    return make_account(created_by=owner, department=department, display_name="Kulturhuset")
+
+
+@pytest.fixture
+def submitted_account(owner, deputy, manager, other_manager, department):
+    """A complete application whose managers have not yet confirmed the assignments."""
+    account = make_account(
+        created_by=owner,
+        department=department,
+        status=AccountStatus.SUBMITTED,
+        display_name="Haparanda bibliotek",
+        url="https://www.facebook.com/haparandabibliotek",
+        handle="haparandabibliotek",
+    )
+    add_role(account, owner, Role.OWNER, manager=manager, confirmed=False)
+    add_role(account, deputy, Role.DEPUTY, manager=other_manager, confirmed=False)
+    return account
+
+
+@pytest.fixture
+def active_account(owner, deputy, administrator, manager, other_manager, communicator, department):
+    account = make_account(
+        created_by=owner,
+        department=department,
+        status=AccountStatus.ACTIVE,
+        display_name="Haparanda kultur",
+        url="https://www.instagram.com/haparandakultur",
+        handle="haparandakultur",
+        platform="instagram",
+    )
+    add_role(account, owner, Role.OWNER, manager=manager)
+    add_role(account, deputy, Role.DEPUTY, manager=other_manager)
+    add_role(account, administrator, Role.ADMINISTRATOR, manager=manager, appointed_by=communicator)
+    return account
+
+
+def _client_for(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def communicator_client(communicator):
+    return _client_for(communicator)
+
+
+@pytest.fixture
+def manager_client(manager):
+    return _client_for(manager)
+
+
+@pytest.fixture
+def owner_client(owner):
+    return _client_for(owner)
+
+
+@pytest.fixture
+def deputy_client(deputy):
+    return _client_for(deputy)
+
+
+@pytest.fixture
+def administrator_client(administrator):
+    return _client_for(administrator)
+
+
+@pytest.fixture
+def outsider_client(outsider):
+    return _client_for(outsider)
+
+
+@pytest.fixture
+def anonymous_client():
+    return Client()
