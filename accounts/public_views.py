@@ -155,6 +155,14 @@ def _filtered_list(request):
     return form, filters, selectors.public_account_list(**filters)
 
 
+def _feed_list(request):
+    """The filtered list for a feed, or a 400 answer naming the invalid filter."""
+    form = PublicFilterForm(request.GET, departments=selectors.public_departments())
+    if not form.is_valid():
+        return None, _bad_filter_response(form)
+    return selectors.public_account_list(**form.filters()), None
+
+
 def _feed_query(filters: dict) -> str:
     params = []
     if filters["department"] is not None:
@@ -173,9 +181,7 @@ def _bad_filter_response(form) -> JsonResponse:
 
 
 def _records(accounts) -> list[dict]:
-    return [
-        selectors.public_record(a, page_url=selectors.absolute_public_url(a)) for a in accounts
-    ]
+    return [selectors.public_record(a, page_url=selectors.absolute_public_url(a)) for a in accounts]
 
 
 # --- Pages --------------------------------------------------------------------------------------
@@ -265,9 +271,9 @@ def verify(request):
 @require_safe
 @_cached_feed
 def account_list_json(request):
-    form, filters, result = _filtered_list(request)
-    if form.is_bound and not form.is_valid():
-        return _bad_filter_response(form)
+    result, error = _feed_list(request)
+    if error is not None:
+        return error
     records = _records(result.all)
     return JsonResponse(
         {
@@ -294,9 +300,9 @@ def _csv_cell(value) -> str:
 @require_safe
 @_cached_feed
 def account_list_csv(request):
-    form, filters, result = _filtered_list(request)
-    if form.is_bound and not form.is_valid():
-        return _bad_filter_response(form)
+    result, error = _feed_list(request)
+    if error is not None:
+        return error
     buffer = io.StringIO()
     # The byte order mark makes Excel read the file as UTF-8, so å, ä and ö come out right.
     buffer.write("\ufeff")
