@@ -13,7 +13,6 @@ import io
 from functools import wraps
 from urllib.parse import urlencode
 
-from csp.constants import NONE
 from csp.decorators import csp_replace
 from django import forms
 from django.conf import settings
@@ -69,14 +68,18 @@ def _cached_feed(view):
 def _frameable_by_embed_origins(view):
     """Let only ``settings.CSP_EMBED_ORIGINS`` frame the view; every other page keeps
     ``frame-ancestors 'none'`` and ``X-Frame-Options: DENY``. The origins are read per request
-    so that a changed setting applies without a code change."""
+    so that a changed setting applies without a code change; with none configured the view is
+    as unframeable as the rest."""
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        origins = list(settings.CSP_EMBED_ORIGINS) or [NONE]
-        return csp_replace({"frame-ancestors": origins})(view)(request, *args, **kwargs)
+        origins = list(settings.CSP_EMBED_ORIGINS)
+        if not origins:
+            return view(request, *args, **kwargs)
+        framed = csp_replace({"frame-ancestors": origins})(xframe_options_exempt(view))
+        return framed(request, *args, **kwargs)
 
-    return xframe_options_exempt(wrapper)
+    return wrapper
 
 
 # --- Forms --------------------------------------------------------------------------------------

@@ -212,7 +212,8 @@ def test_the_list_is_sorted_by_department_then_name_the_swedish_way(anonymous_cl
 def test_the_list_explains_why_it_exists_and_has_one_h1(anonymous_client, registry):
     html = _page(anonymous_client, reverse("public:account_list"))
     assert html.count("<h1") == 1
-    assert "allmänna handlingar" in html  # the Swedish legal term, kept in every language
+    # The Swedish legal term is kept, and marked as Swedish, in every language.
+    assert '<span lang="sv">allmänna handlingar</span>' in html
     assert '<caption id="active-caption">' in html
     assert '<th scope="col">' in html
     assert '<th scope="row">' in html
@@ -261,6 +262,15 @@ def test_the_page_of_a_closed_account_says_when_it_closed(anonymous_client, clos
     # The address is shown, but not as a link: someone else may hold it now.
     assert closed_account.url in html
     assert f'href="{closed_account.url}"' not in html
+
+
+def test_without_a_public_contact_the_page_points_to_the_communicators(
+    anonymous_client, active_account, settings
+):
+    active_account.public_contact = ""
+    active_account.save(update_fields=["public_contact"])
+    html = _page(anonymous_client, reverse("public:account_detail", args=[active_account.pk]))
+    assert f'href="mailto:{settings.COMMUNICATOR_EMAIL}"' in html
 
 
 def test_a_closing_account_is_shown_as_active(anonymous_client, closing_account):
@@ -354,6 +364,16 @@ def test_the_embeddable_list_may_be_framed_by_the_municipality_website(
     # The rest of the strict policy stays.
     assert "script-src 'self'" in policy
     assert "unsafe-inline" not in policy
+
+
+def test_without_embed_origins_the_embeddable_list_cannot_be_framed(
+    anonymous_client, registry, settings
+):
+    settings.CSP_EMBED_ORIGINS = []
+    response = anonymous_client.get(reverse("public:account_list_embed"))
+    assert response.status_code == 200
+    assert response["X-Frame-Options"] == "DENY"
+    assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
 
 
 def test_the_embeddable_list_has_no_site_chrome_and_links_leave_the_frame(
