@@ -89,6 +89,26 @@ def _public_urls(account):
     ]
 
 
+@pytest.mark.parametrize("prefix", ["", "/en"])
+def test_every_public_page_is_open_without_login(anonymous_client, registry, prefix):
+    account = registry["active"]
+    paths = [
+        "/offentlig/",
+        f"/offentlig/konton/{account.pk}/",
+        f"/offentlig/konton/{registry['closed'].pk}/",
+        "/offentlig/konton.json",
+        "/offentlig/konton.csv",
+        "/offentlig/kontrollera/",
+        f"/offentlig/kontrollera/?url={account.url}",
+        f"/offentlig/kontrollera.json?url={account.url}",
+        "/offentlig/inbaddning/",
+    ]
+    for path in paths:
+        for method in ("get", "head"):
+            response = getattr(anonymous_client, method)(prefix + path)
+            assert response.status_code == 200, (method, prefix + path)
+
+
 # --- The list -----------------------------------------------------------------------------------
 
 
