@@ -19,9 +19,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.urls import translate_url
 from django.utils.cache import patch_cache_control
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_safe
@@ -130,24 +128,7 @@ class VerifyForm(forms.Form):
 # --- Helpers ------------------------------------------------------------------------------------
 
 
-def _language_links(request) -> list[dict]:
-    """The same page in the other languages, for the anonymous header and ``hreflang``."""
-    current = get_language()
-    links = []
-    for code, _name in settings.LANGUAGES:
-        links.append(
-            {
-                "code": code,
-                "label": "Svenska" if code == "sv" else "English",
-                "url": translate_url(request.get_full_path(), code),
-                "current": code == current,
-            }
-        )
-    return links
-
-
 def _render(request, template: str, context: dict, *, status: int = 200):
-    context = {**context, "language_links": _language_links(request)}
     return render(request, template, context, status=status)
 
 
@@ -202,7 +183,7 @@ def account_list(request):
             "filters": filters,
             "result": result,
             "feed_query": _feed_query(filters),
-            "public_nav": "list",
+            "nav": "public_list",
             "contact_email": settings.COMMUNICATOR_EMAIL,
         },
     )
@@ -246,7 +227,7 @@ def verify(request):
     context = {
         "form": form,
         "contact_email": settings.COMMUNICATOR_EMAIL,
-        "public_nav": "verify",
+        "nav": "public_verify",
     }
     if form.is_bound and not form.is_valid():
         # Tie the message to the field for screen readers; the value stays in the field.
