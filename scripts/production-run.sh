@@ -49,6 +49,11 @@ for _ in $(seq 60); do
   sleep 1
 done
 curl -fsS "http://127.0.0.1:${PORT}/healthz" >/dev/null
-.venv/bin/celery -A haparanda_social inspect ping --timeout 20 >/dev/null
+# A ping is a broadcast: one sent before the worker listens is lost, so ask again until it answers.
+for _ in $(seq 30); do
+  .venv/bin/celery -A haparanda_social inspect ping --timeout 2 >/dev/null 2>&1 && break
+  sleep 1
+done
+.venv/bin/celery -A haparanda_social inspect ping --timeout 5
 
 BROWSER_BASE_URL="http://127.0.0.1:${PORT}" .venv/bin/pytest -m browser -p no:cacheprovider "$@"
