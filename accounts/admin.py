@@ -3,6 +3,7 @@ registry's transitions belong to the services and the pages that call them."""
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from .models import Absence, AccountDecision, AccountRole, Department, SocialAccount, User
@@ -63,6 +64,7 @@ class SocialAccountAdmin(NoDeleteMixin, admin.ModelAdmin):
     list_filter = ("status", "platform", "department")
     search_fields = ("display_name", "handle", "url")
     inlines = [AccountRoleInline, AccountDecisionInline]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     # Accounts change only through the registry's pages and services, which document each
     # change as a decision; here they can be read.

@@ -32,6 +32,7 @@ from .models import (
     AccountRole,
     AccountStatus,
     AssignmentStatus,
+    DecisionKind,
     Department,
     Role,
     SocialAccount,
@@ -337,6 +338,11 @@ def _render_detail(request, account: SocialAccount, **bound):
         else [],
         "can_edit": editable or (active and manages),
         "acts_for": acts_for_account(user, account),
+        "latest_request": next(
+            (d for d in reversed(history) if d.kind == DecisionKind.CHANGES_REQUESTED), None
+        )
+        if account.status == AccountStatus.CHANGES_REQUESTED
+        else None,
         **forms,
     }
     return render(request, "accounts/account_detail.html", context)

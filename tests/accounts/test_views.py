@@ -598,3 +598,24 @@ def test_the_communicators_dashboard_shows_pending_with_missing_confirmations(
     pending = response.context["pending"]
     assert pending == [submitted_account]
     assert pending[0].missing_confirmations == 2
+
+
+def test_the_applicant_sees_why_the_application_was_sent_back(
+    owner_client, communicator, submitted_account
+):
+    from accounts import services
+
+    services.account_request_changes(
+        account=submitted_account, actor=communicator, comment="Beskriv målgruppen."
+    )
+    html = _html(owner_client.get(submitted_account.get_absolute_url()))
+    assert "Beskriv målgruppen." in html
+    assert reverse("accounts:application_submit", args=[submitted_account.pk]) in html
+
+
+def test_the_communicator_finds_every_department_register(
+    communicator_client, department, other_department
+):
+    html = _html(communicator_client.get(reverse("accounts:dashboard")))
+    for dept in (department, other_department):
+        assert reverse("accounts:department_register", args=[dept.slug]) in html
