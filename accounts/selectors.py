@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.db.models import Count, F, Q, QuerySet
+from django.utils import timezone
 
 from .models import (
     PUBLIC_STATUSES,
@@ -44,6 +47,19 @@ def registry_for(
     if status:
         qs = qs.filter(status=status)
     return qs.order_by("department__name", "display_name")
+
+
+def accounts_ending_soon(user: User, *, days: int = 30, today=None) -> QuerySet[SocialAccount]:
+    """Active time-limited accounts whose end date is within ``days`` or already passed (R8):
+    they are to be closed, with a final archive copy, when the end date comes."""
+    today = today or timezone.localdate()
+    return (
+        accounts_visible_to(user)
+        .filter(status=AccountStatus.ACTIVE, ends_on__isnull=False)
+        .filter(ends_on__lte=today + datetime.timedelta(days=days))
+        .select_related("department")
+        .order_by("ends_on", "display_name")
+    )
 
 
 def assignments_awaiting(user: User) -> QuerySet[AccountRole]:

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -94,6 +95,8 @@ def dashboard(request):
         "selected_department": department.slug if department else "",
         "selected_status": status,
         "awaiting": list(selectors.assignments_awaiting(user)),
+        "ending_soon": list(selectors.accounts_ending_soon(user)),
+        "today": timezone.localdate(),
         "is_communicator": is_communicator(user),
         "pending": list(selectors.pending_applications()) if is_communicator(user) else [],
     }

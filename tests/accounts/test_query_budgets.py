@@ -46,9 +46,9 @@ def test_the_dashboard_does_not_grow_with_the_number_of_accounts(
         "department": department,
     }
     url = reverse("accounts:dashboard")
-    # session, user, the user's department (for the register link), departments (filter),
-    # accounts, their current roles (prefetch), assignments awaiting the user as manager, and
-    # for the communicator the pending applications: 7 today, at most 8.
+    # session, user, departments (filter), accounts, their current roles (prefetch),
+    # assignments awaiting the user as manager, time-limited accounts ending soon, and either
+    # the pending applications (communicator) or the user's department (register link): 8.
     _populate(2, **people)
     few = _count_queries(client, url, django_assert_max_num_queries, 8)
     _populate(12, **people)

@@ -619,3 +619,17 @@ def test_the_communicator_finds_every_department_register(
     html = _html(communicator_client.get(reverse("accounts:dashboard")))
     for dept in (department, other_department):
         assert reverse("accounts:department_register", args=[dept.slug]) in html
+
+
+def test_the_dashboard_reminds_of_time_limited_accounts_to_close(
+    owner_client, active_account, time_machine
+):
+    time_machine.move_to(datetime.datetime(2026, 6, 1, 12, tzinfo=datetime.UTC))
+    SocialAccount.objects.filter(pk=active_account.pk).update(
+        starts_on=datetime.date(2026, 1, 1), ends_on=datetime.date(2026, 6, 20)
+    )
+    response = owner_client.get(reverse("accounts:dashboard"))
+    assert response.context["ending_soon"] == [active_account]
+    time_machine.move_to(datetime.datetime(2026, 4, 1, 12, tzinfo=datetime.UTC))
+    response = owner_client.get(reverse("accounts:dashboard"))
+    assert response.context["ending_soon"] == []
