@@ -189,6 +189,7 @@ def application_create(request):
     else:
         initial = {
             "owner": request.user.pk,
+            "owner_manager": request.user.manager_id,
             "department": request.user.department_id,
             **standard_visitor_information(SocialAccount(department=request.user.department)),
         }

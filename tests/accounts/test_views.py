@@ -126,6 +126,8 @@ def test_the_new_application_form_is_prefilled_with_the_standard_visitor_informa
     html = _html(response)
     standard = standard_visitor_information(SocialAccount(department=owner.department))
     assert standard["visitor_own_responsibility"] in html
+    # The applicant is proposed as owner, with their own closest manager.
+    assert response.context["form"].initial["owner_manager"] == owner.manager_id
 
 
 def test_an_application_is_saved_as_a_draft_with_its_people(
