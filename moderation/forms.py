@@ -21,6 +21,7 @@ class ItemRegisterForm(forms.Form):
     author_name = forms.CharField(label=_("Author"), max_length=200)
     text = forms.CharField(label=_("Text"), widget=forms.Textarea)
     link = forms.URLField(
+        assume_scheme="https",
         label=_("Link"),
         required=False,
         max_length=1000,
@@ -85,7 +86,7 @@ class OutcomeForm(forms.Form):
         widget=forms.Textarea,
         help_text=_("Your first name and Haparanda stad are added as signature."),
     )
-    source_url = forms.URLField(label=_("Source"), max_length=1000)
+    source_url = forms.URLField(label=_("Source"), max_length=1000, assume_scheme="https")
     recipient = forms.CharField(label=_("Forwarded to"), max_length=200)
     department = forms.ModelChoiceField(queryset=Department.objects.all(), label=_("Department"))
     diarienummer = forms.CharField(
