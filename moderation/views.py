@@ -108,7 +108,9 @@ def _item_page(request, item, *, model, answers, outcome_form=None, status=200):
         "considerations": RESPONSE_CONSIDERATIONS,
         "when_you_answer": WHEN_YOU_ANSWER,
     }
-    if item.is_open:
+    # A refused submission is shown again even when someone else handled the item meanwhile,
+    # so the person's text is not lost.
+    if item.is_open or outcome_form is not None:
         try:
             result = walk(model.tree, answers)
         except (InvalidPath, KeyError):

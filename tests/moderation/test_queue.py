@@ -57,9 +57,7 @@ def test_a_deputy_does_not_see_the_owners_other_account_while_the_owner_is_prese
     assert queue_ids(deputy_client) == [item.pk]
 
 
-def test_a_deputy_sees_the_absent_owners_items(
-    deputy_client, owner, item, owners_other_account
-):
+def test_a_deputy_sees_the_absent_owners_items(deputy_client, owner, item, owners_other_account):
     other = make_item(owners_other_account)
     today = timezone.localdate()
     Absence.objects.create(
@@ -92,9 +90,7 @@ def test_it_filters_by_account(communicator_client, item, owners_other_account):
     assert queue_ids(communicator_client, account=owners_other_account.pk) == [other.pk]
 
 
-def test_a_filter_on_an_account_outside_the_queue_shows_all_of_ones_own(
-    outsider_client, item
-):
+def test_a_filter_on_an_account_outside_the_queue_shows_all_of_ones_own(outsider_client, item):
     assert queue_ids(outsider_client, account=item.account_id) == []
 
 
