@@ -21,8 +21,14 @@ def sign(text: str, user) -> str:
     return f"{text}\n\n{sig}"
 
 
+def _hello(author_name: str) -> str:
+    # Greet by first name when the author gives a full name; a handle is used as it is.
+    first = author_name.split()[0] if author_name.strip() else ""
+    return f"Hej {first}!" if first else "Hej!"
+
+
 def template_reply(outcome: str, *, author_name: str = "", recipient: str = "") -> str:
-    hello = f"Hej {author_name}!" if author_name else "Hej!"
+    hello = _hello(author_name)
     if outcome == Outcome.REFER_FAULT_REPORT:
         return (
             f"{hello} Tack för att du hör av dig. Felanmälan gör du enklast på "
@@ -49,7 +55,7 @@ def template_reply(outcome: str, *, author_name: str = "", recipient: str = "") 
 
 
 def visitor_notice(legal_ground: str, *, author_name: str = "") -> str:
-    hello = f"Hej {author_name}!" if author_name else "Hej!"
+    hello = _hello(author_name)
     if legal_ground == LegalGround.PERSONAL_DATA:
         why = "eftersom den innehöll personuppgifter som inte får publiceras här"
     elif legal_ground == LegalGround.CONFIDENTIAL:

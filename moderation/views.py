@@ -148,7 +148,10 @@ def item_detail(request, pk):
 @require_POST
 def item_triage(request, pk):
     item = get_item_for_user(request.user, pk)
-    model = get_object_or_404(ResponseModelVersion, number=request.POST.get("model", "0") or 0)
+    number = request.POST.get("model", "")
+    if not number.isdigit():
+        raise Http404
+    model = get_object_or_404(ResponseModelVersion, number=int(number))
     answers = [a for a in request.POST.getlist("a") if a][:50]
     try:
         result = walk(model.tree, answers)
@@ -371,10 +374,23 @@ def response_model(request):
             messages.success(request, _("A new version of the response model is published."))
             return redirect(reverse("moderation:response_model"))
     versions = ResponseModelVersion.objects.select_related("published_by").order_by("-number")[:20]
+    labels = dict(Outcome.choices)
+    nodes = [
+        {
+            "id": node_id,
+            "question": node.get("question", ""),
+            "help": node.get("help", ""),
+            "answers": [
+                {**answer, "outcome_label": labels.get(answer.get("outcome"), "")}
+                for answer in node.get("answers", [])
+            ],
+        }
+        for node_id, node in model.tree["nodes"].items()
+    ]
     return render(
         request,
         "moderation/response_model.html",
-        {"model": model, "form": form, "versions": versions},
+        {"model": model, "nodes": nodes, "form": form, "versions": versions},
         status=400 if form is not None and form.errors else 200,
     )
 

@@ -398,3 +398,29 @@ def test_two_transactions_at_once_handle_an_item_exactly_once(owner, deputy, act
     assert item.outcome == Outcome.LET_STAND
     assert item.handled_by == owner
     assert ModerationAction.objects.filter(item=item, kind=ActionKind.TRIAGED).count() == 1
+
+
+def test_the_evidence_can_be_downloaded_by_those_who_see_the_item(
+    owner_client, outsider_client, owner, item
+):
+    evidence = evidence_take(item=item, actor=owner)
+    url = reverse("moderation:evidence_download", args=[evidence.pk, "json"])
+    response = owner_client.get(url)
+    assert response.status_code == 200
+    assert hashlib.sha256(response.content).hexdigest() == evidence.data_sha256
+    html = owner_client.get(reverse("moderation:evidence_download", args=[evidence.pk, "html"]))
+    assert hashlib.sha256(html.content).hexdigest() == evidence.html_sha256
+    assert "attachment" in html["Content-Disposition"]
+    assert outsider_client.get(url).status_code == 404
+    bad = reverse("moderation:evidence_download", args=[evidence.pk, "pdf"])
+    assert owner_client.get(bad).status_code == 404
+
+
+def test_a_strange_model_parameter_does_not_break_the_page(owner_client, item, response_model):
+    for value in ("abc", "999", "-1"):
+        assert owner_client.get(item.get_absolute_url(), {"model": value}).status_code == 200
+    response = owner_client.post(
+        reverse("moderation:item_triage", args=[item.pk]), {"model": "abc", "a": ["ja"]}
+    )
+    assert response.status_code in (302, 404)
+    assert Item.objects.get(pk=item.pk).status == ItemStatus.NEW
