@@ -51,6 +51,9 @@ class ItemRegisterForm(forms.Form):
         return value
 
 
+MAX_IMPORT_BYTES = 5 * 1024 * 1024
+
+
 class ImportForm(forms.Form):
     account = forms.ModelChoiceField(queryset=None, label=_("Account"))
     file = forms.FileField(
@@ -61,6 +64,12 @@ class ImportForm(forms.Form):
     def __init__(self, *args, accounts, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["account"].queryset = accounts
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_IMPORT_BYTES:
+            raise forms.ValidationError(_("The file is larger than 5 MB; split it into parts."))
+        return upload
 
 
 class AnswerForm(forms.Form):

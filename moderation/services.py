@@ -107,14 +107,30 @@ def ingest_item(
     if not platform_id:
         raise ValidationError({"platform_id": _("The platform id is missing.")})
     now = timezone.now()
-    changed_at = changed_at or (now if deleted else published_at)
+    fields = {
+        "account": account,
+        "platform_id": platform_id,
+        "kind": kind,
+        "author_name": author_name,
+        "text": text,
+        "published_at": published_at,
+        "source": source,
+        "link": link,
+        "author_platform_id": author_platform_id,
+        "by_municipality": by_municipality,
+        "parent_platform_id": parent_platform_id,
+        "deleted": deleted,
+        "changed_at": changed_at or (now if deleted else published_at),
+        "actor": actor,
+        "now": now,
+    }
     try:
         with transaction.atomic():
-            return _ingest_locked(**locals())
+            return _ingest_locked(**fields)
     except IntegrityError:
         # Two deliveries of a new item raced; the other one created it, so this is an update.
         with transaction.atomic():
-            return _ingest_locked(**locals())
+            return _ingest_locked(**fields)
 
 
 def _ingest_locked(
@@ -134,7 +150,6 @@ def _ingest_locked(
     changed_at,
     actor,
     now,
-    **_ignored,
 ) -> IngestResult:
     item = Item.objects.select_for_update().filter(account=account, platform_id=platform_id).first()
     if item is None:

@@ -154,6 +154,14 @@ def test_malformed_files_are_refused_without_a_server_error(owner_client, active
     assert not Item.objects.exists()
 
 
+def test_a_file_over_the_size_limit_is_refused(owner_client, active_account):
+    big = CSV_OK + "x" * (5 * 1024 * 1024)
+    response = upload(owner_client, active_account, big)
+    assert response.status_code == 400
+    assert "file" in response.context["form"].errors
+    assert not Item.objects.exists()
+
+
 def test_an_outsider_cannot_import_into_anothers_account(outsider_client, active_account):
     response = upload(outsider_client, active_account, CSV_OK)
     assert response.status_code == 400

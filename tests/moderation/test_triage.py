@@ -364,6 +364,7 @@ def test_two_transactions_at_once_handle_an_item_exactly_once(owner, deputy, act
                 first_claimed.set()
                 # Hold the transaction open while the second person submits.
                 time.sleep(0.5)
+            outcomes["first_committed"] = time.monotonic()
             outcomes["first"] = "ok"
         except Exception as exc:
             outcomes["first"] = exc
@@ -385,6 +386,7 @@ def test_two_transactions_at_once_handle_an_item_exactly_once(owner, deputy, act
         except Exception as exc:
             outcomes["second"] = exc
         finally:
+            outcomes["second_done"] = time.monotonic()
             connection.close()
 
     threads = [threading.Thread(target=first), threading.Thread(target=second)]
@@ -394,6 +396,8 @@ def test_two_transactions_at_once_handle_an_item_exactly_once(owner, deputy, act
         thread.join(10)
     assert outcomes["first"] == "ok"
     assert isinstance(outcomes["second"], ItemAlreadyHandled)
+    # The second waited on the first's row lock rather than reading a stale state.
+    assert outcomes["second_done"] >= outcomes["first_committed"]
     item.refresh_from_db()
     assert item.outcome == Outcome.LET_STAND
     assert item.handled_by == owner
@@ -424,3 +428,22 @@ def test_a_strange_model_parameter_does_not_break_the_page(owner_client, item, r
     )
     assert response.status_code in (302, 404)
     assert Item.objects.get(pk=item.pk).status == ItemStatus.NEW
+
+
+def test_replies_and_reasons_are_escaped_in_the_history_and_statistics(
+    owner_client, active_account, response_model
+):
+    item = make_item(active_account, author_name="<em>X</em>")
+    post_outcome(
+        owner_client,
+        item,
+        response_model,
+        PATHS[Outcome.ANSWER],
+        {"reply_text": "<script>alert(2)</script>"},
+    )
+    page = owner_client.get(item.get_absolute_url()).content.decode()
+    assert "<script>alert(2)" not in page
+    assert "&lt;script&gt;alert(2)" in page
+    stats = owner_client.get(reverse("moderation:account_stats", args=[active_account.pk]))
+    assert "<em>X</em>" not in stats.content.decode()
+    assert "&lt;em&gt;X&lt;/em&gt;" in stats.content.decode()
