@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 
 from .models import (
     DailyCheck,
@@ -13,6 +14,8 @@ from .models import (
 
 class ReadOnlyAdmin(admin.ModelAdmin):
     """Records are written by the services only; the admin shows them."""
+
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def has_add_permission(self, request):
         return False
