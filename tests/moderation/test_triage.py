@@ -364,7 +364,7 @@ def test_two_transactions_at_once_handle_an_item_exactly_once(owner, deputy, act
                 first_claimed.set()
                 # Hold the transaction open while the second person submits.
                 time.sleep(0.5)
-            outcomes["first_committed"] = time.monotonic()
+                outcomes["first_commits"] = time.monotonic()
             outcomes["first"] = "ok"
         except Exception as exc:
             outcomes["first"] = exc
@@ -397,7 +397,7 @@ def test_two_transactions_at_once_handle_an_item_exactly_once(owner, deputy, act
     assert outcomes["first"] == "ok"
     assert isinstance(outcomes["second"], ItemAlreadyHandled)
     # The second waited on the first's row lock rather than reading a stale state.
-    assert outcomes["second_done"] >= outcomes["first_committed"]
+    assert outcomes["second_done"] >= outcomes["first_commits"]
     item.refresh_from_db()
     assert item.outcome == Outcome.LET_STAND
     assert item.handled_by == owner
