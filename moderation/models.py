@@ -219,6 +219,7 @@ class ActionKind(models.TextChoices):
     RECEIVED = "received", _("Received")
     TRIAGED = "triaged", _("Triaged")
     REMOVED = "removed", _("Removed")
+    REOPENED = "reopened", _("Back in the queue")
 
 
 class ModerationAction(AppendOnlyModel):

@@ -16,7 +16,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import F, Max, Value
+from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -218,10 +219,22 @@ def _ingest_locked(
         flags = _flags_for(text)
         # Keep what an earlier version revealed: removing a personnummer by editing does not
         # remove it from the record, which still needs review.
-        merged = item.flags + [f for f in flags if f not in item.flags]
+        new_flags = [f for f in flags if f not in item.flags]
+        merged = item.flags + new_flags
         item.flags, item.has_personal_data = merged, bool(merged)
         update_fields += ["text", "link", "flags", "has_personal_data"]
         changed = True
+        if new_flags and not item.is_open and item.removed_at is None and not item.by_municipality:
+            # An item judged harmless that is edited to hold personal data must be seen again.
+            item.status = ItemStatus.NEW
+            update_fields.append("status")
+            ModerationAction.objects.create(
+                item=item,
+                kind=ActionKind.REOPENED,
+                actor=actor,
+                reason="Personuppgifter tillkom när författaren redigerade inlägget.",
+                details={"version": number, "flags": new_flags},
+            )
     if deleted and item.deleted_by_author_at is None:
         number += 1
         ItemVersion.objects.create(
@@ -363,7 +376,11 @@ def triage_item(
     signed_reply = sign(values["reply_text"], actor) if values["reply_text"] else ""
     with transaction.atomic():
         claimed = Item.objects.filter(pk=item.pk, status__in=OPEN_STATUSES).update(
-            status=ItemStatus.HANDLED, outcome=outcome, handled_at=now, handled_by=actor
+            status=ItemStatus.HANDLED,
+            outcome=outcome,
+            # The first handling counts for response times (R18), even if the item came back.
+            handled_at=Coalesce(F("handled_at"), Value(now)),
+            handled_by=actor,
         )
         if not claimed:
             raise ItemAlreadyHandled

@@ -126,3 +126,41 @@ def test_versions_and_actions_are_append_only(item):
         version.save()
     with pytest.raises(TypeError):
         item.actions.all().delete()
+
+
+def test_a_handled_item_edited_to_hold_personal_data_comes_back_to_the_queue(
+    active_account, owner, response_model
+):
+    from moderation.services import triage_item
+
+    item = make_item(active_account, platform_id="fb_5", text="Tack för hjälpen!")
+    triage_item(
+        item=item,
+        actor=owner,
+        response_model=response_model,
+        answers=["nej"] * 6 + ["ja", "nej"],
+    )
+    first_handled = Item.objects.get(pk=item.pk).handled_at
+    ingest_item(
+        account=active_account,
+        platform_id="fb_5",
+        kind="comment",
+        author_name="Anna",
+        text="Tack! Mitt personnummer är 19121212-1212",
+        published_at=item.published_at,
+        source=ItemSource.API,
+    )
+    item.refresh_from_db()
+    assert item.status == ItemStatus.NEW
+    assert item.actions.filter(kind=ActionKind.REOPENED).exists()
+    triage_item(
+        item=item,
+        actor=owner,
+        response_model=response_model,
+        answers=["nej", "ja"],
+        legal_ground="personuppgifter",
+        visitor_notice="Borttaget.",
+    )
+    item.refresh_from_db()
+    assert item.is_removed
+    assert item.handled_at == first_handled
