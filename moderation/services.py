@@ -544,38 +544,41 @@ def daily_check_record(
 
 
 def oversight_remind(*, day: dt.date | None = None) -> int:
-    """E-mail the owner, deputies and the communicator about each active account that has not
-    been checked on this working day. Returns the number of accounts reminded."""
+    """E-mail the owner, deputies and the communicator about the active accounts that have not
+    been checked on this working day: one message per person, listing their accounts. Returns
+    the number of accounts reminded about."""
     day = day or local_today()
     if not is_working_day(day):
         return 0
-    accounts = (
+    accounts = list(
         SocialAccount.objects.active()
         .exclude(daily_checks__day=day)
         .order_by("display_name")
         .with_people()
     )
-    communicators = list(
-        User.objects.filter(is_communicator=True, is_active=True)
+    communicators = {
+        settings.COMMUNICATOR_EMAIL,
+        *User.objects.filter(is_communicator=True, is_active=True)
         .exclude(email="")
-        .values_list("email", flat=True)
-    )
-    reminded = 0
+        .values_list("email", flat=True),
+    }
+    per_person: dict[str, list[SocialAccount]] = {}
     for account in accounts:
-        people = [
+        people = {
             r.user.email
             for r in account.current_roles
             if r.role in (Role.OWNER, Role.DEPUTY) and r.user.email and r.user.is_active
-        ]
-        recipients = sorted({*people, settings.COMMUNICATOR_EMAIL, *communicators})
-        subject = gettext("Not checked today: %(account)s") % {"account": account.display_name}
+        }
+        for email in people | communicators:
+            per_person.setdefault(email, []).append(account)
+    for email, unchecked in sorted(per_person.items()):
+        subject = gettext("Accounts not checked today, %(day)s") % {"day": day.isoformat()}
         body = render_to_string(
             "moderation/email/oversight_reminder.txt",
-            {"account": account, "day": day, "site_url": settings.SITE_URL},
+            {"accounts": unchecked, "day": day, "site_url": settings.SITE_URL},
         )
-        send_mail(subject, body, None, recipients)
-        reminded += 1
-    return reminded
+        send_mail(subject, body, None, [email])
+    return len(accounts)
 
 
 def notify_troll(*, action: ModerationAction) -> None:

@@ -41,15 +41,23 @@ def test_the_task_is_scheduled_by_beat_at_the_configured_hour():
 
 
 def test_on_a_working_day_the_owner_deputy_and_communicator_are_told(
-    active_account, owner, deputy, communicator, mailoutbox
+    active_account, owners_other_account, owner, deputy, communicator, mailoutbox
 ):
     with time_machine.travel(WORKING_DAY, tick=False):
-        assert send_oversight_reminders.delay().get() == 1
-    (mail,) = mailoutbox
-    assert {owner.email, deputy.email, communicator.email, settings.COMMUNICATOR_EMAIL} <= set(
-        mail.to
-    )
-    assert active_account.display_name in mail.subject
+        assert send_oversight_reminders.delay().get() == 2
+    by_person = {mail.to[0]: mail.body for mail in mailoutbox}
+    assert set(by_person) == {
+        owner.email,
+        deputy.email,
+        communicator.email,
+        settings.COMMUNICATOR_EMAIL,
+        "adam.admin@haparanda.se",  # deputy on the other account
+    }
+    # One message per person, listing each of their unchecked accounts.
+    assert active_account.display_name in by_person[owner.email]
+    assert owners_other_account.display_name in by_person[owner.email]
+    assert owners_other_account.display_name not in by_person[deputy.email]
+    assert owners_other_account.display_name in by_person[settings.COMMUNICATOR_EMAIL]
 
 
 def test_a_checked_account_is_not_reminded_about(active_account, owner, mailoutbox):
