@@ -109,6 +109,8 @@ def clean_row(raw: dict, where: str) -> tuple[dict | None, list[str]]:
             errors.append(_row_error(where, _("%s is not a date and time (ISO 8601)") % name))
     if values.get("published_at") and values["published_at"] > timezone.now():
         errors.append(_row_error(where, _("published_at is in the future")))
+    if values.get("published_at") and values["published_at"].year < 2000:
+        errors.append(_row_error(where, _("published_at is before 2000")))
     for name in ("by_municipality", "deleted"):
         flag = _as_bool(raw.get(name))
         if flag is None:

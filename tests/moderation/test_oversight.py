@@ -161,3 +161,12 @@ def test_anonymous_is_sent_to_login_from_the_statistics(anonymous_client, active
 def test_times_are_aware(active_account):
     item = make_item(active_account)
     assert timezone.is_aware(item.published_at)
+
+
+def test_an_item_a_week_old_is_overdue_even_over_the_christmas_holidays():
+    from moderation.workdays import is_overdue
+
+    before_christmas = dt.datetime(2026, 12, 23, 16, 0, tzinfo=STHLM)
+    assert not is_overdue(before_christmas, dt.datetime(2026, 12, 28, 9, 0, tzinfo=STHLM))
+    assert is_overdue(before_christmas, dt.datetime(2026, 12, 30, 9, 0, tzinfo=STHLM))
+    assert is_overdue(dt.datetime(2001, 1, 1, tzinfo=STHLM), WORKING_DAY)
