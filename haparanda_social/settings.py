@@ -232,3 +232,16 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }
+
+# --- Moderation ---------------------------------------------------------------------------------
+# The hour (Europe/Stockholm) when owners, deputies and the communicator are e-mailed about
+# active accounts not yet checked that working day (R17). The task skips weekends and holidays.
+OVERSIGHT_HOUR = env.int("OVERSIGHT_HOUR", default=14)
+if not 0 <= OVERSIGHT_HOUR <= 23:
+    raise ValueError("OVERSIGHT_HOUR must be an hour, 0–23.")
+from celery.schedules import crontab  # noqa: E402
+
+CELERY_BEAT_SCHEDULE["moderation-oversight"] = {
+    "task": "moderation.tasks.send_oversight_reminders",
+    "schedule": crontab(minute=0, hour=OVERSIGHT_HOUR),
+}
