@@ -342,11 +342,6 @@ def test_a_handled_item_cannot_be_handled_again(owner, deputy, item, response_mo
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.skipif(
-    connection.vendor == "sqlite",
-    reason="SQLite's shared in-memory test database locks whole tables and fails a second "
-    "writer at once instead of making it wait; PostgreSQL shows the real row-lock race.",
-)
 def test_two_transactions_at_once_handle_an_item_exactly_once(owner, deputy, active_account):
     from moderation.services import response_model_ensure_default
 
