@@ -3,6 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from . import selectors, services
@@ -10,6 +11,13 @@ from .forms import ChangeSnapshotForm
 from .permissions import get_archive_account_for_user, get_snapshot_for_user
 
 PAGE_SIZE = 100
+COUNT_LABELS = {
+    "decisions": gettext_lazy("Decisions"),
+    "items": gettext_lazy("Posts, comments and messages"),
+    "versions": gettext_lazy("Versions"),
+    "moderation_actions": gettext_lazy("Moderation actions"),
+    "evidence": gettext_lazy("Removed items documented"),
+}
 
 
 @login_required
@@ -56,10 +64,15 @@ def request_change_snapshot(request, account_pk):
 @require_GET
 def snapshot_detail(request, package_id):
     snapshot = get_snapshot_for_user(request.user, package_id)
-    checks = snapshot.fixity_checks.all()[:50]
-    return render(
-        request, "archiving/snapshot_detail.html", {"snapshot": snapshot, "checks": checks}
-    )
+    context = {
+        "snapshot": snapshot,
+        # A list of pairs: in a template ``counts.items`` would look up the key "items".
+        "counts": [
+            (COUNT_LABELS.get(key, key), value) for key, value in sorted(snapshot.counts.items())
+        ],
+        "checks": snapshot.fixity_checks.all()[:50],
+    }
+    return render(request, "archiving/snapshot_detail.html", context)
 
 
 @login_required
