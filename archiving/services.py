@@ -91,7 +91,8 @@ def schedule_yearly_snapshots(*, year: int | None = None) -> list[Snapshot]:
 
 def catch_up_snapshots(*, today: dt.date | None = None) -> list[Snapshot]:
     """Create every yearly snapshot that should exist but does not (the worker was down on
-    2 January, an account was approved retroactively), and re-send builds whose message was lost.
+    2 January, an account was approved retroactively), re-send builds whose message was lost,
+    and try failed builds again once a day (a closing account waits for its closure snapshot).
     """
     today = today or timezone.localdate()
     first = (
@@ -109,6 +110,7 @@ def catch_up_snapshots(*, today: dt.date | None = None) -> list[Snapshot]:
     forgotten = Snapshot.objects.filter(
         Q(status=SnapshotStatus.PENDING, created_at__lt=stale)
         | Q(status=SnapshotStatus.BUILDING, started_at__lt=stale)
+        | Q(status=SnapshotStatus.FAILED)
     ).exclude(pk__in=[s.pk for s in created])
     for snapshot in forgotten:
         with transaction.atomic():

@@ -97,6 +97,19 @@ def test_catch_up_resends_a_build_whose_message_was_lost(
     assert snapshot.status == SnapshotStatus.COMPLETE
 
 
+def test_catch_up_tries_a_failed_build_again(old_account, django_capture_on_commit_callbacks):
+    snapshot = pending_snapshot(old_account)
+    Snapshot.objects.filter(pk=snapshot.pk).update(
+        status=SnapshotStatus.FAILED, error="OSError: disk full", attempts=6
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.catch_up_snapshots(today=dt.date(2024, 6, 1))
+
+    snapshot.refresh_from_db()
+    assert (snapshot.status, snapshot.error, snapshot.attempts) == (SnapshotStatus.COMPLETE, "", 7)
+
+
 # --- Building ----------------------------------------------------------------------------------
 
 
