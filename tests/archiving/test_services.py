@@ -10,6 +10,7 @@ from django.core import mail
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from lxml import etree
 
 from accounts.models import AccountDecision, AccountStatus, DecisionKind
 from archiving import services, tasks
@@ -313,3 +314,47 @@ def test_fixity_check_reports_a_missing_package(stored, communicator, archive_st
     assert stored.fixity_status == FixityStatus.MISSING
     assert len(problems) == 1
     assert len(mail.outbox) == 1
+
+
+# --- What a package built from the database holds ----------------------------------------------
+
+
+def test_a_yearly_package_holds_the_registry_record_and_only_that_years_decisions(
+    old_account, communicator
+):
+    old_account.purpose = '<img src=x onerror="alert(1)"> & mer'
+    old_account.save(update_fields=["purpose"])
+    tz = timezone.get_default_timezone()
+    for year, comment in ((2024, "förra året"), (2025, "i år"), (2026, "nästa år")):
+        AccountDecision.objects.create(
+            account=old_account,
+            kind=DecisionKind.CREDENTIALS_UPDATED,
+            actor=communicator,
+            comment=comment,
+            created_at=dt.datetime(year, 6, 1, 12, tzinfo=tz),
+        )
+    snapshot, _ = services.request_yearly_snapshot(account=old_account, year=2025)
+
+    snapshot = services.build_snapshot(snapshot_id=snapshot.pk)
+
+    root = str(snapshot.package_id)
+    with default_storage.open(snapshot.file.name) as f, zipfile.ZipFile(f) as zf:
+        account_xml = zf.read(f"{root}/representations/rep01-structured/data/account.xml")
+        html = zf.read(f"{root}/representations/rep02-rendering/data/index.html").decode()
+        description = zf.read(f"{root}/metadata/descriptive/description.xml").decode()
+    doc = etree.fromstring(account_xml)
+    ns = {"a": "urn:haparanda-social:archive:1"}
+    assert [c.text for c in doc.findall("a:decisions/a:decision/a:comment", ns)] == ["i år"]
+    assert doc.find("a:account/a:purpose", ns).text == old_account.purpose
+    assert doc.find("a:account/a:department", ns).text == old_account.department.name
+    assert len(doc.findall("a:account/a:roles/a:role", ns)) == 3
+    assert "<img src=x" not in html
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt; &amp; mer" in html
+    assert 'start="2025-01-01" end="2025-12-31"' in description
+    assert snapshot.counts == {
+        "decisions": 1,
+        "items": 0,
+        "versions": 0,
+        "moderation_actions": 0,
+        "evidence": 0,
+    }
