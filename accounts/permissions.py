@@ -93,14 +93,47 @@ def roles_awaiting_manager(user) -> QuerySet[AccountRole]:
     )
 
 
+def get_assignment_for_manager(user, pk) -> AccountRole:
+    """A role whose assignment this user, as the named manager, decides; anyone else gets 404."""
+    if not (user.is_authenticated and user.is_active):
+        raise Http404
+    return get_object_or_404(
+        AccountRole.objects.select_related("account", "account__department", "user", "manager"),
+        pk=pk,
+        manager=user,
+    )
+
+
+def can_decide_application(user, account: SocialAccount) -> bool:
+    """The communicator approves, rejects or sends back a submitted application (R3)."""
+    from .models import AccountStatus
+
+    return is_communicator(user) and account.status == AccountStatus.SUBMITTED
+
+
+def can_register_absence_for(actor, user) -> bool:
+    """A person registers their own absence; their manager and the communicator may too."""
+    return actor.pk == user.pk or user.manager_id == actor.pk or is_communicator(actor)
+
+
+def can_see_department_register(user, department) -> bool:
+    return is_communicator(user) or (
+        user.is_authenticated and user.is_active and user.department_id == department.pk
+    )
+
+
 __all__ = [
     "Role",
     "accounts_visible_to",
     "acts_for_account",
+    "can_decide_application",
     "can_edit_application",
     "can_manage_account",
+    "can_register_absence_for",
+    "can_see_department_register",
     "communicator_required",
     "get_account_for_user",
+    "get_assignment_for_manager",
     "get_editable_account_for_user",
     "is_communicator",
     "roles_awaiting_manager",

@@ -7,7 +7,6 @@ from django.views.generic import RedirectView
 from . import views
 
 urlpatterns = [
-    path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", views.healthz, name="healthz"),
 ]
 

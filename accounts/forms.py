@@ -1,0 +1,284 @@
+"""Forms for the registry. They validate input; the services in ``services.py`` do the writes."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from .models import AccountRole, Department, Goal, Role, SocialAccount
+from .platforms import parse_profile_url
+from .selectors import active_users
+from .services import APPLICATION_FIELDS, DETAIL_FIELDS
+
+_DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+_TEXT = forms.Textarea(attrs={"rows": 3})
+
+
+class UserChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj} ({obj.title})" if obj.title else str(obj)
+
+
+def _user_field(label, *, required=True, help_text=""):
+    return UserChoiceField(
+        queryset=active_users(), label=label, required=required, help_text=help_text
+    )
+
+
+_MANAGER_HELP = _("Leave empty to use the closest manager recorded for the person.")
+
+
+class _AccountFieldsForm(forms.ModelForm):
+    goals = forms.MultipleChoiceField(
+        label=_("Goals served"),
+        choices=Goal.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+
+    class Meta:
+        model = SocialAccount
+        fields = APPLICATION_FIELDS
+        widgets = {
+            "starts_on": _DATE,
+            "ends_on": _DATE,
+            "purpose": _TEXT,
+            "audiences": _TEXT,
+            "plan": _TEXT,
+            "tonality": _TEXT,
+            "answers": _TEXT,
+            "does_not_answer": _TEXT,
+            "credentials_location": _TEXT,
+            "credentials_access": _TEXT,
+            **{name: forms.Textarea(attrs={"rows": 4}) for name in SocialAccount.VISITOR_FIELDS},
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["department"].queryset = Department.objects.order_by("name")
+
+    def fieldsets(self):
+        """Groups of fields, so the long form reads in the order of the guideline."""
+        groups = [
+            (
+                _("The account"),
+                ["department", "profile_url", "display_name", "starts_on", "ends_on"],
+            ),
+            (
+                _("Purpose and plan"),
+                ["purpose", "audiences", "goals", "plan", "tonality", "hours_per_week"],
+            ),
+            (_("What the account answers"), ["answers", "does_not_answer", "public_contact"]),
+            (_("Visitor information"), list(SocialAccount.VISITOR_FIELDS)),
+            (_("Login details"), ["credentials_location", "credentials_access"]),
+        ]
+        return [
+            (title, [self[n] for n in names if n in self.fields])
+            for title, names in groups
+            if any(n in self.fields for n in names)
+        ]
+
+
+class ApplicationForm(_AccountFieldsForm):
+    """The anmälan (R2): the account's data, its visitor information (R6) and credential custody
+    (R9)."""
+
+    profile_url = forms.CharField(
+        label=_("Address of the profile page"),
+        max_length=500,
+        help_text=_("Paste the address of the account, e.g. https://www.facebook.com/haparanda."),
+    )
+
+    field_order = ["department", "profile_url", "display_name"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and not self.is_bound:
+            self.initial.setdefault("profile_url", self.instance.url)
+
+    def clean_profile_url(self):
+        value = self.cleaned_data["profile_url"]
+        parse_profile_url(value)  # raises a ValidationError the person can act on
+        return value
+
+
+class NewApplicationForm(ApplicationForm):
+    """A new anmälan also names its people: the owner, a deputy and optionally an administrator,
+    each with the manager who gives the assignment (R3, R4)."""
+
+    owner = _user_field(_("Owner"))
+    owner_manager = _user_field(_("Owner's manager"), required=False, help_text=_MANAGER_HELP)
+    deputy = _user_field(_("Deputy"))
+    deputy_manager = _user_field(_("Deputy's manager"), required=False, help_text=_MANAGER_HELP)
+    administrator = _user_field(_("Administrator (optional)"), required=False)
+    administrator_manager = _user_field(
+        _("Administrator's manager"), required=False, help_text=_MANAGER_HELP
+    )
+
+    PEOPLE = ("owner", "owner_manager", "deputy", "deputy_manager")
+    ADMIN = ("administrator", "administrator_manager")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in (*self.PEOPLE, *self.ADMIN):
+            self.fields[name].queryset = active_users()
+
+    def fieldsets(self):
+        groups = super().fieldsets()
+        groups.insert(1, (_("People"), [self[n] for n in (*self.PEOPLE, *self.ADMIN)]))
+        return groups
+
+    def clean(self):
+        cleaned = super().clean()
+        people = [cleaned.get(n) for n in ("owner", "deputy", "administrator")]
+        people = [p for p in people if p is not None]
+        if len({p.pk for p in people}) != len(people):
+            raise ValidationError(_("A person cannot hold two roles on one account."))
+        for person, manager_field in (
+            ("owner", "owner_manager"),
+            ("deputy", "deputy_manager"),
+            ("administrator", "administrator_manager"),
+        ):
+            user, manager = cleaned.get(person), cleaned.get(manager_field)
+            if user is None:
+                continue
+            manager = manager or user.manager
+            if manager is None:
+                self.add_error(
+                    manager_field,
+                    _("Choose the manager who gives %(person)s the assignment.") % {"person": user},
+                )
+            elif manager.pk == user.pk:
+                self.add_error(manager_field, _("A person cannot be their own manager."))
+        return cleaned
+
+
+class DetailsForm(_AccountFieldsForm):
+    """An active account's record, kept by the owner or the communicator."""
+
+    comment = forms.CharField(label=_("What changed and why"), required=False, widget=_TEXT)
+
+    class Meta(_AccountFieldsForm.Meta):
+        fields = DETAIL_FIELDS
+
+
+class CredentialsForm(forms.ModelForm):
+    class Meta:
+        model = SocialAccount
+        fields = ("credentials_location", "credentials_access")
+        widgets = {"credentials_location": _TEXT, "credentials_access": _TEXT}
+
+
+class PersonForm(forms.Form):
+    """Name a person for a role, with the manager who gives the assignment."""
+
+    user = _user_field(_("Person"))
+    manager = _user_field(_("Manager"), required=False, help_text=_MANAGER_HELP)
+    comment = forms.CharField(label=_("Reason"), required=False, widget=_TEXT)
+
+    def __init__(self, *args, comment_required=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = active_users()
+        self.fields["manager"].queryset = active_users()
+        self.fields["comment"].required = comment_required
+
+
+class AddPersonForm(PersonForm):
+    role = forms.ChoiceField(
+        label=_("Role"),
+        choices=[(Role.DEPUTY, Role.DEPUTY.label), (Role.ADMINISTRATOR, Role.ADMINISTRATOR.label)],
+    )
+    field_order = ["role", "user", "manager"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["comment"]
+
+
+class OwnerForm(PersonForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].label = _("Owner")
+        del self.fields["comment"]
+
+
+class CommentForm(forms.Form):
+    comment = forms.CharField(label=_("Reason"), widget=_TEXT)
+
+    def __init__(self, *args, required=True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["comment"].required = required
+
+
+class RoleChoiceForm(forms.Form):
+    """Which role to end, with the reason."""
+
+    role = forms.ModelChoiceField(queryset=AccountRole.objects.none(), widget=forms.HiddenInput)
+    comment = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, account=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if account is not None:
+            self.fields["role"].queryset = account.roles.current()
+
+
+class DecisionForm(forms.Form):
+    """The communicator's decision on an application: approve, reject or send back. The choice
+    is the button pressed; a comment is required unless approving."""
+
+    APPROVE, REJECT, REQUEST_CHANGES = "approve", "reject", "request_changes"
+    comment = forms.CharField(
+        label=_("Comment"),
+        required=False,
+        widget=_TEXT,
+        help_text=_("Required when rejecting or sending back: the applicant reads it."),
+    )
+
+    def __init__(self, *args, decision=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.decision = decision
+
+    def clean(self):
+        cleaned = super().clean()
+        if (
+            self.decision in (self.REJECT, self.REQUEST_CHANGES)
+            and not (cleaned.get("comment") or "").strip()
+        ):
+            self.add_error("comment", _("Write a reason: the decision is documented."))
+        return cleaned
+
+
+class ConfirmAssignmentForm(forms.Form):
+    reference = forms.CharField(
+        label=_("Reference (optional)"),
+        max_length=200,
+        required=False,
+        help_text=_("A diarienummer or other reference to your decision, if any."),
+    )
+    comment = forms.CharField(label=_("Comment (optional)"), required=False, widget=_TEXT)
+
+
+class DeclineAssignmentForm(forms.Form):
+    reason = forms.CharField(label=_("Why you decline"), widget=_TEXT)
+
+
+class AbsenceForm(forms.Form):
+    user = _user_field(_("Person"))
+    starts_on = forms.DateField(label=_("From"), widget=_DATE)
+    ends_on = forms.DateField(label=_("To and including"), widget=_DATE)
+    note = forms.CharField(label=_("Note (optional)"), max_length=200, required=False)
+
+    def __init__(self, *args, people=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if people is None:
+            del self.fields["user"]
+        else:
+            self.fields["user"].queryset = people
+
+    def clean(self):
+        cleaned = super().clean()
+        starts, ends = cleaned.get("starts_on"), cleaned.get("ends_on")
+        if starts and ends and ends < starts:
+            self.add_error("ends_on", _("An absence cannot end before it starts."))
+        return cleaned
