@@ -156,6 +156,25 @@ def request_closure_snapshot(*, account: SocialAccount, actor) -> Snapshot:
     return snapshot
 
 
+def closure_hook(account: SocialAccount, *, requested_by=None) -> Snapshot:
+    """The registry's closure hook (setting ``ACCOUNTS_CLOSURE_HOOK``, see ``accounts.closing``).
+
+    ``accounts.services.account_close`` calls it inside its transaction after moving the account
+    to ``closing``; the build starts when that transaction commits.
+    """
+    actor = requested_by
+    if actor is None:
+        from accounts.models import AccountDecision, DecisionKind
+
+        started = (
+            AccountDecision.objects.filter(account=account, kind=DecisionKind.CLOSING_STARTED)
+            .select_related("actor")
+            .last()
+        )
+        actor = started.actor if started else None
+    return request_closure_snapshot(account=account, actor=actor)
+
+
 @transaction.atomic
 def request_change_snapshot(*, account: SocialAccount, actor, reason: str) -> Snapshot:
     """A snapshot at a larger change (R19): the current year up to today, with the reason."""
@@ -263,34 +282,14 @@ def _fail(snapshot_id: int, exc: Exception) -> None:
 
 
 def _mark_account_closed(*, account: SocialAccount, actor) -> None:
-    """The account becomes ``closed`` only once its closure snapshot is complete.
-
-    The registry owns that transition (``accounts.services.account_mark_closed``); until it
-    exists the fallback below does the same: lock, check, save, and record the decision.
-    """
-    try:
-        from accounts.services import account_mark_closed
-    except ImportError:
-        account_mark_closed = None
-    if account_mark_closed is not None:
-        account_mark_closed(account=account, actor=actor)
-        return
-
-    # --- Fallback while accounts.services.account_mark_closed does not exist -----------------
-    from accounts.models import AccountDecision, DecisionKind
+    """The account becomes ``closed`` only once its closure snapshot is complete; the registry
+    owns that transition. An account no longer ``closing`` (closed another way) is left alone,
+    so that completing the snapshot never fails on it."""
+    from accounts.services import account_mark_closed
 
     account = SocialAccount.objects.select_for_update().get(pk=account.pk)
-    if account.status != AccountStatus.CLOSING:
-        return
-    account.status = AccountStatus.CLOSED
-    account.closed_at = timezone.now()
-    account.save(update_fields=["status", "closed_at", "updated_at"])
-    AccountDecision.objects.create(
-        account=account,
-        kind=DecisionKind.CLOSED,
-        actor=actor,
-        comment=_("The closure snapshot is complete."),
-    )
+    if account.status == AccountStatus.CLOSING:
+        account_mark_closed(account=account, actor=actor)
 
 
 # --- Fixity -----------------------------------------------------------------------------------

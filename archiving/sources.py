@@ -17,14 +17,14 @@ Record shapes (every text is ``str``, every time an aware ``datetime`` or ``None
     id, kind, kind_label, actor, created_at, comment, details (dict)
 ``items()``
     id, platform_id, kind, parent_id, author_name, author_platform_id, by_municipality (bool),
-    text, link, published_at, captured_at, status, source, flags [str],
-    versions [{recorded_at, text, deleted (bool)}]
+    text, link, published_at, captured_at, deleted_by_author_at, removed_at, status, source,
+    flags [str], versions [{number, change, changed_at, recorded_at, text, deleted (bool)}]
     ``by_municipality`` decides the record's origin: *upprättad* (drawn up by the municipality)
     or *inkommen* (received from a visitor), the distinction of the Public Access to Information
     and Secrecy Act (offentlighets- och sekretesslagen).
 ``moderation_actions()``
-    id, item_id, outcome, actor, created_at, legal_ground, reference, recipient, reply_text,
-    comment, response_model_version
+    id, item_id, kind, outcome, actor, created_at, legal_ground, reference (diarienummer),
+    recipient, reply_text, comment, response_model_version, path [answers], details (dict)
 ``evidence()``
     id, item_id, taken_by, taken_at, data_json (str), rendered_html (str), data_sha256,
     html_sha256
@@ -32,7 +32,8 @@ Record shapes (every text is ``str``, every time an aware ``datetime`` or ``None
 The moderation app's models are looked up lazily, by name, so this module works before they
 exist: ``items``, ``moderation_actions`` and ``evidence`` yield nothing while
 ``apps.get_model("moderation", ...)`` raises ``LookupError``. The moderation fields are mapped to
-the record shapes above in ``_item_record``, ``_action_record`` and ``_evidence_record``, the
+the record shapes above in ``_item_record``, ``_version_record``, ``_action_record`` and
+``_evidence_record`` (with the names of the time and person fields picked in the queries), the
 one place to adjust when that app's fields change. A field that is named in a query but missing
 makes the build fail loudly (a ``failed`` snapshot with the error), never a silently thin package.
 """
@@ -45,6 +46,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Q
 from django.utils import timezone
 
@@ -194,14 +196,15 @@ class DatabaseSource:
         Action = _model("ModerationAction")
         if Action is None:
             return
+        at = _field(Action, "created_at", "taken_at", "at")
+        related = [n for n in ("actor", "response_model") if _has_field(Action, n)]
         qs = (
             Action.objects.filter(
                 item__account_id=self.account.pk,
-                created_at__gte=self.lower,
-                created_at__lt=self.upper,
+                **{f"{at}__gte": self.lower, f"{at}__lt": self.upper},
             )
-            .select_related("actor")
-            .order_by("created_at", "pk")
+            .select_related(*related)
+            .order_by(at, "pk")
         )
         for action in qs.iterator(chunk_size=CHUNK):
             yield _action_record(action)
@@ -210,21 +213,54 @@ class DatabaseSource:
         Evidence = _model("Evidence")
         if Evidence is None:
             return
+        at = _field(Evidence, "taken_at", "created_at")
+        by = _field(Evidence, "taken_by", "created_by")
         qs = (
             Evidence.objects.filter(
                 item__account_id=self.account.pk,
-                created_at__gte=self.lower,
-                created_at__lt=self.upper,
+                **{f"{at}__gte": self.lower, f"{at}__lt": self.upper},
             )
-            .select_related("created_by")
-            .order_by("created_at", "pk")
+            .select_related(by)
+            .order_by(at, "pk")
         )
         for evidence in qs.iterator(chunk_size=CHUNK):
             yield _evidence_record(evidence)
 
 
+def _has_field(model, name: str) -> bool:
+    try:
+        model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return False
+    return True
+
+
+def _field(model, *candidates: str) -> str:
+    """The first of ``candidates`` the model has; the first one otherwise, so the query fails
+    loudly naming the field we expected."""
+    return next((name for name in candidates if _has_field(model, name)), candidates[0])
+
+
+def _version_record(v) -> dict[str, Any]:
+    change = str(_get(v, "change", default="") or "")
+    return {
+        "number": _get(v, "number"),
+        "change": change,
+        "changed_at": _get(v, "changed_at"),
+        "recorded_at": _get(v, "recorded_at", "captured_at", "created_at"),
+        "text": str(_get(v, "text", default="") or ""),
+        "deleted": change == "deleted" or bool(_get(v, "deleted", "is_deleted", default=False)),
+    }
+
+
 def _item_record(item) -> dict[str, Any]:
     versions = _get(item, "versions")
+    flags = _get(item, "flags", default=None) or []
+    if isinstance(flags, dict):
+        flags = [name for name, on in flags.items() if on]
+    flags = [str(f) for f in flags]
+    if _get(item, "has_personal_data", default=False) and "personal_data" not in flags:
+        flags.append("personal_data")
     return {
         "id": item.pk,
         "platform_id": str(_get(item, "platform_id", default="") or ""),
@@ -237,33 +273,44 @@ def _item_record(item) -> dict[str, Any]:
         "link": str(_get(item, "link", "url", default="") or ""),
         "published_at": _get(item, "published_at"),
         "captured_at": _get(item, "captured_at"),
+        "deleted_by_author_at": _get(item, "deleted_by_author_at"),
+        "removed_at": _get(item, "removed_at"),
         "status": str(_get(item, "status", default="") or ""),
         "source": str(_get(item, "source", default="") or ""),
-        "flags": [str(f) for f in (_get(item, "flags", default=None) or [])],
-        "versions": [
-            {
-                "recorded_at": _get(v, "recorded_at", "captured_at", "created_at"),
-                "text": str(_get(v, "text", default="") or ""),
-                "deleted": bool(_get(v, "deleted", "is_deleted", default=False)),
-            }
-            for v in (versions.all() if versions is not None else [])
-        ],
+        "flags": flags,
+        "versions": sorted(
+            (_version_record(v) for v in (versions.all() if versions is not None else [])),
+            key=lambda v: (v["number"] is None, v["number"] or 0),
+        ),
     }
 
 
 def _action_record(action) -> dict[str, Any]:
+    details = _get(action, "details", default=None) or {}
+    if not isinstance(details, dict):
+        details = {"value": details}
+    response_model = _get(action, "response_model")
     return {
         "id": action.pk,
         "item_id": _get(action, "item_id"),
-        "outcome": str(_get(action, "outcome", "kind", default="") or ""),
+        "kind": str(_get(action, "kind", default="") or ""),
+        "outcome": str(_get(action, "outcome", default="") or ""),
         "actor": _name(_get(action, "actor")),
-        "created_at": _get(action, "created_at"),
-        "legal_ground": str(_get(action, "legal_ground", default="") or ""),
-        "reference": str(_get(action, "reference", "diarienummer", default="") or ""),
-        "recipient": str(_get(action, "recipient", default="") or ""),
+        "created_at": _get(action, "created_at", "at"),
+        "legal_ground": str(
+            details.get("legal_ground") or _get(action, "legal_ground", default="") or ""
+        ),
+        "reference": str(
+            details.get("diarienummer") or _get(action, "reference", default="") or ""
+        ),
+        "recipient": str(details.get("recipient") or _get(action, "recipient", default="") or ""),
         "reply_text": str(_get(action, "reply_text", default="") or ""),
-        "comment": str(_get(action, "comment", "note", default="") or ""),
-        "response_model_version": str(_get(action, "response_model_version_id", default="") or ""),
+        "comment": str(_get(action, "reason", "comment", default="") or ""),
+        "response_model_version": str(_get(response_model, "number", default="") or "")
+        if response_model is not None
+        else "",
+        "path": _get(action, "path", default=None) or [],
+        "details": details,
     }
 
 
@@ -279,8 +326,8 @@ def _evidence_record(evidence) -> dict[str, Any]:
     return {
         "id": evidence.pk,
         "item_id": _get(evidence, "item_id"),
-        "taken_by": _name(_get(evidence, "created_by", "taken_by")),
-        "taken_at": _get(evidence, "created_at", "taken_at"),
+        "taken_by": _name(_get(evidence, "taken_by", "created_by")),
+        "taken_at": _get(evidence, "taken_at", "created_at"),
         "data_json": _as_text(_get(evidence, "data_json", "data")),
         "rendered_html": _as_text(_get(evidence, "rendered_html", "html")),
         "data_sha256": str(_get(evidence, "data_sha256", default="") or ""),

@@ -254,3 +254,5 @@ LOGGING = {
 ARCHIVING_STALE_MINUTES = env.int("ARCHIVING_STALE_MINUTES", default=120)
 # Validate the package's own XML against its schema while building (streaming, cheap).
 ARCHIVING_VALIDATE_XML = env.bool("ARCHIVING_VALIDATE_XML", default=True)
+# Closing an account takes a closure snapshot; the account is closed when it is complete.
+ACCOUNTS_CLOSURE_HOOK = "archiving.services.closure_hook"

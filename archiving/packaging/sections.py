@@ -113,6 +113,8 @@ def write_item(w: XmlWriter, item: dict[str, Any]) -> int:
         w.optional("link", item["link"])
         w.optional("publishedAt", utc(item["published_at"]))
         w.optional("capturedAt", utc(item["captured_at"]))
+        w.optional("deletedByAuthorAt", utc(item.get("deleted_by_author_at")))
+        w.optional("removedAt", utc(item.get("removed_at")))
         w.element("status", item["status"])
         w.element("source", item["source"])
         with w.block("flags"):
@@ -120,14 +122,25 @@ def write_item(w: XmlWriter, item: dict[str, Any]) -> int:
                 w.element("flag", flag)
         with w.block("versions"):
             for v in item["versions"]:
-                with w.block("version", {"deleted": "true" if v["deleted"] else "false"}):
+                attrs = {
+                    "number": v.get("number"),
+                    "change": v.get("change") or None,
+                    "deleted": "true" if v["deleted"] else "false",
+                }
+                with w.block("version", attrs):
+                    w.optional("changedAt", utc(v.get("changed_at")))
                     w.optional("recordedAt", utc(v["recorded_at"]))
                     w.element("text", v["text"])
     return len(item["versions"])
 
 
 def write_action(w: XmlWriter, action: dict[str, Any]) -> None:
-    attrs = {"id": action["id"], "itemId": action["item_id"], "outcome": action["outcome"]}
+    attrs = {
+        "id": action["id"],
+        "itemId": action["item_id"],
+        "kind": action.get("kind") or None,
+        "outcome": action["outcome"],
+    }
     with w.block("action", attrs):
         w.element("actor", action["actor"])
         w.optional("at", utc(action["created_at"]))
@@ -137,6 +150,11 @@ def write_action(w: XmlWriter, action: dict[str, Any]) -> None:
         w.element("replyText", action["reply_text"])
         w.element("comment", action["comment"])
         w.element("responseModelVersion", action["response_model_version"])
+        if action.get("path"):
+            w.element("path", json.dumps(action["path"], ensure_ascii=False, default=str))
+        if action.get("details"):
+            details = json.dumps(action["details"], ensure_ascii=False, sort_keys=True, default=str)
+            w.element("details", details)
 
 
 def _json_default(value):
@@ -263,7 +281,7 @@ class HtmlRendering:
     def action(self, a: dict[str, Any]) -> None:
         self.w(
             f"<tr><td>{h(local(a['created_at']))}</td><td>{h(a['item_id'])}</td>"
-            f"<td>{h(a['outcome'])}</td><td>{h(a['legal_ground'])}</td>"
+            f"<td>{h(a.get('kind', ''))} {h(a['outcome'])}</td><td>{h(a['legal_ground'])}</td>"
             f"<td>{h(a['reference'])}</td><td>{h(a['actor'])}</td></tr>\n"
         )
 

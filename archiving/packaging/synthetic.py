@@ -90,8 +90,31 @@ class SyntheticSource:
                 "status": "handled",
                 "source": "facebook",
                 "flags": [],
+                "deleted_by_author_at": at + dt.timedelta(hours=1) if n % 50 == 0 else None,
+                "removed_at": None,
                 "versions": [
-                    {"recorded_at": at, "text": f"{self.text} ({n})", "deleted": False},
+                    {
+                        "number": 1,
+                        "change": "created",
+                        "changed_at": at,
+                        "recorded_at": at,
+                        "text": f"{self.text} ({n})",
+                        "deleted": False,
+                    },
+                    *(
+                        [
+                            {
+                                "number": 2,
+                                "change": "deleted",
+                                "changed_at": at + dt.timedelta(hours=1),
+                                "recorded_at": at + dt.timedelta(hours=1, minutes=5),
+                                "text": "",
+                                "deleted": True,
+                            }
+                        ]
+                        if n % 50 == 0
+                        else []
+                    ),
                 ],
             }
 
@@ -100,6 +123,7 @@ class SyntheticSource:
             yield {
                 "id": n,
                 "item_id": n * 10,
+                "kind": "triaged",
                 "outcome": "answer",
                 "actor": "Olle Ägare",
                 "created_at": T0 + dt.timedelta(minutes=n * 10 + 5),
@@ -109,6 +133,8 @@ class SyntheticSource:
                 "reply_text": "Biblioteket öppnar klockan tio.",
                 "comment": "",
                 "response_model_version": "1",
+                "path": ["question:yes", "can_answer:yes"],
+                "details": {"reply_published": True},
             }
 
     def evidence(self) -> Iterator[dict[str, Any]]:

@@ -220,33 +220,49 @@ def test_build_task_is_acknowledged_late_and_retried_with_backoff():
 # --- Closure and larger changes ------------------------------------------------------------------
 
 
-def test_closure_snapshot_closes_the_account_only_when_complete(
+def test_closing_an_account_closes_it_only_when_its_closure_snapshot_is_complete(
     old_account, owner, django_capture_on_commit_callbacks, monkeypatch
 ):
-    old_account.status = AccountStatus.CLOSING
-    old_account.save(update_fields=["status"])
+    from accounts.services import account_close
 
     def broken(*args, **kwargs):
         raise OSError("disk full")
 
     monkeypatch.setattr(services, "build_package", broken)
     with pytest.raises(Retry), django_capture_on_commit_callbacks(execute=True):
-        services.request_closure_snapshot(account=old_account, actor=owner)
+        account_close(account=old_account, actor=owner, comment="Projektet är slut.")
     old_account.refresh_from_db()
+    snapshot = Snapshot.objects.get(account=old_account, kind=SnapshotKind.CLOSURE)
     assert old_account.status == AccountStatus.CLOSING
+    assert snapshot.status == SnapshotStatus.FAILED
+    assert snapshot.requested_by == owner
 
     monkeypatch.undo()
-    snapshot = Snapshot.objects.get(account=old_account, kind=SnapshotKind.CLOSURE)
-    services.build_snapshot(snapshot_id=snapshot.pk)
+    tasks.build_snapshot.delay(snapshot.pk)
 
     old_account.refresh_from_db()
     snapshot.refresh_from_db()
     assert snapshot.status == SnapshotStatus.COMPLETE
-    assert snapshot.period_end == timezone.localdate()
+    assert (snapshot.period_start, snapshot.period_end) == (
+        old_account.starts_on,
+        timezone.localdate(),
+    )
     assert old_account.status == AccountStatus.CLOSED
     assert old_account.closed_at is not None
     decision = AccountDecision.objects.filter(account=old_account).latest("created_at")
     assert (decision.kind, decision.actor) == (DecisionKind.CLOSED, owner)
+
+
+def test_a_closure_snapshot_of_an_account_closed_meanwhile_still_completes(old_account, owner):
+    snapshot = services.closure_hook(old_account, requested_by=owner)
+    old_account.status = AccountStatus.CLOSED
+    old_account.save(update_fields=["status"])
+
+    services.build_snapshot(snapshot_id=snapshot.pk)
+
+    snapshot.refresh_from_db()
+    assert snapshot.status == SnapshotStatus.COMPLETE
+    assert not AccountDecision.objects.filter(account=old_account, kind=DecisionKind.CLOSED)
 
 
 def test_requesting_closure_twice_gives_the_same_snapshot(old_account, owner):
