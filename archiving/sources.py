@@ -258,7 +258,8 @@ def _item_record(item) -> dict[str, Any]:
     flags = _get(item, "flags", default=None) or []
     if isinstance(flags, dict):
         flags = [name for name, on in flags.items() if on]
-    flags = [str(f) for f in flags]
+    # A flag may be a finding ({"kind": "personnummer", "masked": …}): keep its kind only.
+    flags = [str(f.get("kind", "")) if isinstance(f, dict) else str(f) for f in flags]
     if _get(item, "has_personal_data", default=False) and "personal_data" not in flags:
         flags.append("personal_data")
     return {
