@@ -46,3 +46,8 @@ def archive_accounts_for(user) -> QuerySet[SocialAccount]:
         return SocialAccount.objects.none()
     owned = AccountRole.objects.current().filter(user=user, role=Role.OWNER).values("account_id")
     return SocialAccount.objects.filter(Q(pk__in=owned))
+
+
+def may_see_any_archive(user) -> bool:
+    """The communicator, or the current owner of some account."""
+    return is_communicator(user) or archive_accounts_for(user).exists()

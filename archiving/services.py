@@ -10,6 +10,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.core.mail import send_mail
@@ -180,7 +181,7 @@ def request_change_snapshot(*, account: SocialAccount, actor, reason: str) -> Sn
     """A snapshot at a larger change (R19): the current year up to today, with the reason."""
     account = SocialAccount.objects.select_for_update().get(pk=account.pk)
     if not account.is_public:
-        raise ValueError(_("Only an approved account can be archived."))
+        raise ValidationError(_("Only an approved account can be archived."))
     today = timezone.localdate()
     started = account.starts_on or timezone.localtime(account.created_at).date()
     start = max(dt.date(today.year, 1, 1), min(started, today))

@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -8,7 +9,11 @@ from django.views.decorators.http import require_GET, require_POST
 
 from . import selectors, services
 from .forms import ChangeSnapshotForm
-from .permissions import get_archive_account_for_user, get_snapshot_for_user
+from .permissions import (
+    get_archive_account_for_user,
+    get_snapshot_for_user,
+    may_see_any_archive,
+)
 
 PAGE_SIZE = 100
 COUNT_LABELS = {
@@ -23,6 +28,8 @@ COUNT_LABELS = {
 @login_required
 @require_GET
 def overview(request):
+    if not may_see_any_archive(request.user):
+        raise PermissionDenied
     snapshots = selectors.snapshots_visible_to(request.user)[:PAGE_SIZE]
     return render(request, "archiving/overview.html", {"snapshots": snapshots})
 
@@ -50,12 +57,13 @@ def request_change_snapshot(request, account_pk):
     form = ChangeSnapshotForm(request.POST)
     if not form.is_valid():
         return _account_page(request, account, form, status=400)
-    if not account.is_public:
-        form.add_error(None, _("Only an approved account can be archived."))
+    try:
+        services.request_change_snapshot(
+            account=account, actor=request.user, reason=form.cleaned_data["reason"]
+        )
+    except ValidationError as exc:
+        form.add_error(None, exc)
         return _account_page(request, account, form, status=400)
-    services.request_change_snapshot(
-        account=account, actor=request.user, reason=form.cleaned_data["reason"]
-    )
     messages.success(request, _("The snapshot has been requested."))
     return redirect("archiving:account_snapshots", account_pk=account.pk)
 
