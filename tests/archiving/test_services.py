@@ -163,6 +163,18 @@ def test_a_build_another_worker_has_claimed_is_left_alone(old_account, monkeypat
     assert result.status == SnapshotStatus.BUILDING
 
 
+def test_a_build_whose_worker_died_is_taken_over_once_stale(old_account, settings):
+    snapshot = pending_snapshot(old_account)
+    started = timezone.now() - dt.timedelta(minutes=settings.ARCHIVING_STALE_MINUTES + 1)
+    Snapshot.objects.filter(pk=snapshot.pk).update(
+        status=SnapshotStatus.BUILDING, started_at=started, attempts=1
+    )
+
+    result = services.build_snapshot(snapshot_id=snapshot.pk)
+
+    assert (result.status, result.attempts) == (SnapshotStatus.COMPLETE, 2)
+
+
 def test_a_failed_build_leaves_a_failed_snapshot_with_its_error_and_no_file(
     old_account, archive_storage, monkeypatch, tmp_path
 ):
