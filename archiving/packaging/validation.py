@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+import threading
 from pathlib import Path
 
 from lxml import etree
@@ -15,9 +15,15 @@ class PackageInvalid(Exception):
     """A document of the package does not match its schema."""
 
 
-@lru_cache(maxsize=1)
+_local = threading.local()
+
+
 def archive_schema() -> etree.XMLSchema:
-    return etree.XMLSchema(etree.parse(str(ARCHIVE_SCHEMA)))
+    # One parsed schema per thread: lxml documents are not to be shared between threads.
+    schema = getattr(_local, "schema", None)
+    if schema is None:
+        schema = _local.schema = etree.XMLSchema(etree.parse(str(ARCHIVE_SCHEMA)))
+    return schema
 
 
 def validate_file(path: Path, schema: etree.XMLSchema | None = None) -> None:
