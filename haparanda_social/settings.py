@@ -84,6 +84,7 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    VAR_DIR.mkdir(exist_ok=True)
     # The embedded default runs web and worker against one file: WAL lets readers and one
     # writer work side by side, IMMEDIATE transactions make a writer wait instead of failing.
     DATABASES["default"]["OPTIONS"] = {
@@ -91,6 +92,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+    # Tests use a file too, not shared memory: two connections then wait for each other's
+    # locks exactly as the web and worker processes do (the concurrency tests rely on it).
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -246,6 +250,19 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
+}
+
+# --- Moderation ---------------------------------------------------------------------------------
+# The hour (Europe/Stockholm) when owners, deputies and the communicator are e-mailed about
+# active accounts not yet checked that working day (R17). The task skips weekends and holidays.
+OVERSIGHT_HOUR = env.int("OVERSIGHT_HOUR", default=14)
+if not 0 <= OVERSIGHT_HOUR <= 23:
+    raise ValueError("OVERSIGHT_HOUR must be an hour, 0–23.")
+from celery.schedules import crontab  # noqa: E402
+
+CELERY_BEAT_SCHEDULE["moderation-oversight"] = {
+    "task": "moderation.tasks.send_oversight_reminders",
+    "schedule": crontab(minute=0, hour=OVERSIGHT_HOUR),
 }
 
 # --- Archiving ----------------------------------------------------------------------------------

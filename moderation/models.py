@@ -1,1 +1,388 @@
-"""Models of the app; see DESIGN.md."""
+"""Moderation: incoming items, the response model, triage actions, evidence and daily checks.
+
+Items come in by hand, by file import or through the ingest endpoint, idempotently by
+(account, platform id). Each triage walks the current response model to an outcome and is
+recorded as an append-only ``ModerationAction`` with the model version and the path of answers
+(R12, R23). A removal is preceded by an immutable ``Evidence`` copy (R14).
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise TypeError("These records are append-only.")
+
+    def delete(self):
+        raise TypeError("These records are append-only.")
+
+
+class AppendOnlyModel(models.Model):
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise TypeError("These records are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("These records are append-only.")
+
+
+class ItemKind(models.TextChoices):
+    POST = "post", _("Post")
+    COMMENT = "comment", _("Comment")
+    REPLY = "reply", _("Reply")
+    MESSAGE = "message", _("Private message")
+
+
+class ItemStatus(models.TextChoices):
+    NEW = "new", _("New")
+    IN_PROGRESS = "in_progress", _("In progress")
+    HANDLED = "handled", _("Handled")
+
+
+OPEN_STATUSES = (ItemStatus.NEW, ItemStatus.IN_PROGRESS)
+
+
+class ItemSource(models.TextChoices):
+    MANUAL = "manual", _("Registered by hand")
+    IMPORT = "import", _("File import")
+    API = "api", _("Ingest endpoint")
+    FACEBOOK = "facebook", "Facebook"
+    INSTAGRAM = "instagram", "Instagram"
+    MASTODON = "mastodon", "Mastodon"
+
+
+class ItemQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(status__in=OPEN_STATUSES)
+
+
+class Item(models.Model):
+    """A post, comment, reply or message on an account (R10).
+
+    ``by_municipality`` tells an upprättad handling (written by the municipality) from an
+    inkommen one (written by a visitor). The current text is also kept in ``ItemVersion`` rows,
+    one per edit and one for the author's deletion, so nothing the author wrote is lost.
+    """
+
+    account = models.ForeignKey(
+        "accounts.SocialAccount",
+        verbose_name=_("account"),
+        on_delete=models.PROTECT,
+        related_name="items",
+    )
+    platform_id = models.CharField(_("platform id"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=20, choices=ItemKind.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("in reply to"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="replies",
+    )
+    author_name = models.CharField(_("author"), max_length=200)
+    author_platform_id = models.CharField(_("author's platform id"), max_length=200, blank=True)
+    by_municipality = models.BooleanField(_("written by the municipality"), default=False)
+    text = models.TextField(_("text"), blank=True)
+    link = models.URLField(_("link"), max_length=1000, blank=True)
+    published_at = models.DateTimeField(_("published"), db_index=True)
+    captured_at = models.DateTimeField(_("captured"), default=timezone.now)
+    source = models.CharField(_("source"), max_length=20, choices=ItemSource.choices)
+    status = models.CharField(
+        _("status"), max_length=20, choices=ItemStatus.choices, default=ItemStatus.NEW
+    )
+    # [{"kind": "personnummer", "masked": "19121212-****"}, ...]; see personal_data.py.
+    flags = models.JSONField(_("flags"), default=list, blank=True)
+    has_personal_data = models.BooleanField(_("personal data found"), default=False)
+    deleted_by_author_at = models.DateTimeField(_("deleted by the author"), null=True, blank=True)
+    handled_at = models.DateTimeField(_("handled"), null=True, blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("handled by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    outcome = models.CharField(_("outcome"), max_length=30, blank=True)
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    removed_at = models.DateTimeField(_("removed"), null=True, blank=True)
+
+    objects = ItemQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("item")
+        verbose_name_plural = _("items")
+        ordering = ["published_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "platform_id"], name="unique_item_platform_id_per_account"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "published_at"], name="item_queue_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.platform_id} ({self.author_name})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("moderation:item_detail", args=[self.pk])
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def is_removed(self) -> bool:
+        return self.removed_at is not None
+
+    @property
+    def flag_labels(self) -> list[str]:
+        from .personal_data import flag_label
+
+        return [flag_label(flag) for flag in self.flags]
+
+
+class VersionChange(models.TextChoices):
+    CREATED = "created", _("First seen")
+    EDITED = "edited", _("Edited by the author")
+    DELETED = "deleted", _("Deleted by the author")
+
+
+class ItemVersion(AppendOnlyModel):
+    """One state of an item as its author left it; never changed afterwards."""
+
+    item = models.ForeignKey(
+        Item, verbose_name=_("item"), on_delete=models.PROTECT, related_name="versions"
+    )
+    number = models.PositiveIntegerField(_("version"))
+    change = models.CharField(_("change"), max_length=20, choices=VersionChange.choices)
+    text = models.TextField(_("text"), blank=True)
+    link = models.URLField(_("link"), max_length=1000, blank=True)
+    changed_at = models.DateTimeField(_("changed on the platform"))
+    recorded_at = models.DateTimeField(_("recorded"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("item version")
+        verbose_name_plural = _("item versions")
+        ordering = ["item", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["item", "number"], name="unique_item_version_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item_id} v{self.number} ({self.change})"
+
+
+class ResponseModelVersion(AppendOnlyModel):
+    """A published version of the response model (Appendix 1) as a decision tree; the highest
+    number is current. The tree's shape is data; the outcomes are the fixed set in
+    ``response_model.Outcome``."""
+
+    number = models.PositiveIntegerField(_("version"), unique=True)
+    tree = models.JSONField(_("decision tree"))
+    note = models.TextField(_("what changed"), blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("published by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    published_at = models.DateTimeField(_("published"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("response model version")
+        verbose_name_plural = _("response model versions")
+        ordering = ["-number"]
+
+    def __str__(self) -> str:
+        return f"{_('Response model')} v{self.number}"
+
+
+class ActionKind(models.TextChoices):
+    RECEIVED = "received", _("Received")
+    TRIAGED = "triaged", _("Triaged")
+    REMOVED = "removed", _("Removed")
+    REOPENED = "reopened", _("Back in the queue")
+
+
+class ModerationAction(AppendOnlyModel):
+    """Append-only record of what was done with an item: who, when, what and why (R23).
+
+    A triage row holds the response model version, the path of answers, the outcome and the
+    outcome's fields (reply, forward, referral, legal ground, visitor notice).
+    """
+
+    item = models.ForeignKey(
+        Item, verbose_name=_("item"), on_delete=models.PROTECT, related_name="actions"
+    )
+    kind = models.CharField(_("action"), max_length=20, choices=ActionKind.choices)
+    outcome = models.CharField(_("outcome"), max_length=30, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="moderation_actions",
+    )
+    created_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+    response_model = models.ForeignKey(
+        ResponseModelVersion,
+        verbose_name=_("response model version"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    path = models.JSONField(_("path of answers"), default=list, blank=True)
+    reply_text = models.TextField(_("reply"), blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    details = models.JSONField(_("details"), default=dict, blank=True)
+    evidence = models.ForeignKey(
+        "Evidence",
+        verbose_name=_("evidence"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("moderation action")
+        verbose_name_plural = _("moderation actions")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.outcome} – {self.item_id}"
+
+    @property
+    def outcome_label(self) -> str:
+        from .response_model import Outcome
+
+        return Outcome(self.outcome).label if self.outcome in Outcome.values else self.outcome
+
+    @property
+    def legal_ground_label(self) -> str:
+        from .response_model import LegalGround
+
+        ground = self.details.get("legal_ground", "")
+        return LegalGround(ground).label if ground in LegalGround.values else ground
+
+
+def sha256_hex(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class Evidence(AppendOnlyModel):
+    """An immutable copy of an item taken before it is removed (R14): the item and its versions
+    as canonical JSON and as a rendered, escaped HTML page, with the SHA-256 of each."""
+
+    item = models.ForeignKey(
+        Item, verbose_name=_("item"), on_delete=models.PROTECT, related_name="evidence"
+    )
+    data_json = models.TextField(_("item data (JSON)"))
+    data_sha256 = models.CharField(_("SHA-256 of the JSON"), max_length=64)
+    html = models.TextField(_("rendered copy (HTML)"))
+    html_sha256 = models.CharField(_("SHA-256 of the HTML"), max_length=64)
+    taken_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("taken by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    taken_at = models.DateTimeField(_("taken"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("evidence")
+        verbose_name_plural = _("evidence")
+        ordering = ["taken_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{_('Evidence')} {self.pk} – {self.item_id}"
+
+    def verifies(self) -> bool:
+        return (
+            sha256_hex(self.data_json) == self.data_sha256
+            and sha256_hex(self.html) == self.html_sha256
+        )
+
+
+class DailyCheck(models.Model):
+    """The account was checked this working day (R17)."""
+
+    account = models.ForeignKey(
+        "accounts.SocialAccount",
+        verbose_name=_("account"),
+        on_delete=models.PROTECT,
+        related_name="daily_checks",
+    )
+    day = models.DateField(_("day"))
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("checked by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    checked_at = models.DateTimeField(_("checked"), default=timezone.now)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("daily check")
+        verbose_name_plural = _("daily checks")
+        ordering = ["-day"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "day"], name="one_daily_check_per_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.day}"
+
+
+class IngestToken(models.Model):
+    """A connector's credential for the ingest endpoint. Only the SHA-256 of the token is kept;
+    the token itself is shown once when it is created."""
+
+    name = models.CharField(_("connector"), max_length=100)
+    token_hash = models.CharField(_("token hash"), max_length=64, unique=True)
+    prefix = models.CharField(_("token prefix"), max_length=8)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("ingest token")
+        verbose_name_plural = _("ingest tokens")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["name"], condition=Q(revoked_at__isnull=True), name="one_live_token_name"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

@@ -6,4 +6,17 @@ app_name = "moderation"
 
 urlpatterns = [
     path("", views.queue, name="queue"),
+    path("objekt/<int:pk>/", views.item_detail, name="item_detail"),
+    path("objekt/<int:pk>/hantera/", views.item_triage, name="item_triage"),
+    path("registrera/", views.item_register, name="item_register"),
+    path("importera/", views.item_import, name="item_import"),
+    path("api/items/", views.ingest_api, name="ingest_api"),
+    path("responsmodell/", views.response_model, name="response_model"),
+    path("konto/<int:pk>/statistik/", views.account_stats, name="account_stats"),
+    path("konto/<int:pk>/kontrollerad/", views.daily_check, name="daily_check"),
+    path(
+        "bevis/<int:pk>/<str:part>/",
+        views.evidence_download,
+        name="evidence_download",
+    ),
 ]

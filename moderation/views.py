@@ -1,7 +1,442 @@
+from __future__ import annotations
+
+import json
+import uuid
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.models import SocialAccount
+from accounts.permissions import is_communicator
+
+from .forms import (
+    AnswerForm,
+    DailyCheckForm,
+    ImportForm,
+    ItemRegisterForm,
+    OutcomeForm,
+    PublishModelForm,
+)
+from .importing import clean_row, import_rows, parse_file
+from .models import Evidence, ItemSource, ResponseModelVersion
+from .permissions import (
+    accounts_acted_for,
+    get_account_for_moderator,
+    get_item_for_user,
+    items_for_user,
+)
+from .replies import signature, template_reply, visitor_notice
+from .response_model import (
+    RESPONSE_CONSIDERATIONS,
+    WHEN_YOU_ANSWER,
+    InvalidPath,
+    Outcome,
+    walk,
+)
+from .selectors import (
+    account_statistics,
+    current_response_model,
+    item_with_history,
+    queue_accounts,
+    queue_items,
+    recent_actions,
+)
+from .services import (
+    EvidenceNotVerified,
+    ItemAlreadyHandled,
+    daily_check_record,
+    ingest_item,
+    ingest_token_authenticate,
+    response_model_publish,
+    triage_item,
+)
 
 
 @login_required
 def queue(request):
-    return render(request, "moderation/queue.html", {"items": []})
+    accounts = list(queue_accounts(request.user))
+    account_id = request.GET.get("account") or ""
+    selected = next((a for a in accounts if str(a.pk) == account_id), None)
+    items = queue_items(request.user, account_id=selected.pk if selected else None)
+    return render(
+        request,
+        "moderation/queue.html",
+        {
+            "items": items,
+            "accounts": accounts,
+            "selected": selected,
+            "overdue_count": sum(1 for i in items if i.overdue),
+        },
+    )
+
+
+def _initial_outcome_data(item, outcome: str, preset: dict) -> dict:
+    initial = dict(preset)
+    if outcome in (
+        Outcome.REFER_FAULT_REPORT,
+        Outcome.REFER_INDIVIDUAL_CASE,
+        Outcome.FORWARD_TO_DEPARTMENT,
+        Outcome.FORWARD_FOR_ANSWER,
+    ):
+        initial["reply_text"] = template_reply(outcome, author_name=item.author_name)
+    if outcome == Outcome.CORRECT_FACTS:
+        initial["source_url"] = "https://www.haparanda.se/"
+    if outcome == Outcome.REMOVE:
+        ground = preset.get("legal_ground", "")
+        initial["visitor_notice"] = visitor_notice(ground, author_name=item.author_name)
+    return initial
+
+
+def _item_page(request, item, *, model, answers, outcome_form=None, status=200):
+    item = item_with_history(item)
+    context = {
+        "item": item,
+        "model": model,
+        "answers": answers,
+        "walk": None,
+        "answer_form": None,
+        "outcome_form": outcome_form,
+        "signature": signature(request.user),
+        "considerations": RESPONSE_CONSIDERATIONS,
+        "when_you_answer": WHEN_YOU_ANSWER,
+    }
+    # A refused submission is shown again even when someone else handled the item meanwhile,
+    # so the person's text is not lost.
+    if item.is_open or outcome_form is not None:
+        try:
+            result = walk(model.tree, answers)
+        except (InvalidPath, KeyError):
+            messages.error(request, _("The answers did not fit the response model; start again."))
+            answers, result = [], walk(model.tree, [])
+            context["answers"] = answers
+        context["walk"] = result
+        if result.outcome is None:
+            context["answer_form"] = AnswerForm(node=result.node)
+        elif outcome_form is None:
+            context["outcome_form"] = OutcomeForm(
+                outcome=result.outcome,
+                initial=_initial_outcome_data(item, result.outcome, result.preset),
+            )
+        context["outcome"] = result.outcome
+        context["outcome_label"] = Outcome(result.outcome).label if result.outcome else ""
+        context["back_answers"] = answers[:-1]
+    return render(request, "moderation/item_detail.html", context, status=status)
+
+
+@login_required
+def item_detail(request, pk):
+    """The item, its versions and history, and the response model walked one question at a
+    time through plain GET forms (no JavaScript needed)."""
+    item = get_item_for_user(request.user, pk)
+    model = current_response_model()
+    version = request.GET.get("model")
+    if version and version.isdigit() and int(version) != model.number:
+        model = ResponseModelVersion.objects.filter(number=int(version)).first() or model
+    answers = [a for a in request.GET.getlist("a") if a][:50]
+    return _item_page(request, item, model=model, answers=answers)
+
+
+@login_required
+@require_POST
+def item_triage(request, pk):
+    item = get_item_for_user(request.user, pk)
+    number = request.POST.get("model", "")
+    if not number.isdigit():
+        raise Http404
+    model = get_object_or_404(ResponseModelVersion, number=int(number))
+    answers = [a for a in request.POST.getlist("a") if a][:50]
+    try:
+        result = walk(model.tree, answers)
+    except (InvalidPath, KeyError):
+        result = None
+    if result is None or result.outcome is None:
+        messages.error(request, _("The answers did not fit the response model; start again."))
+        return redirect(item.get_absolute_url())
+    form = OutcomeForm(request.POST, outcome=result.outcome)
+    if not form.is_valid():
+        return _item_page(
+            request, item, model=model, answers=answers, outcome_form=form, status=400
+        )
+    data = form.cleaned_data
+    try:
+        triage_item(
+            item=item,
+            actor=request.user,
+            response_model=model,
+            answers=answers,
+            reply_text=data.get("reply_text", ""),
+            source_url=data.get("source_url", ""),
+            recipient=data.get("recipient", ""),
+            department=data.get("department"),
+            diarienummer=data.get("diarienummer", ""),
+            legal_ground=data.get("legal_ground", ""),
+            visitor_notice=data.get("visitor_notice", ""),
+            reason=data.get("reason", ""),
+            troll=data.get("troll", False),
+            police_report=data.get("police_report", False),
+        )
+    except ValidationError as exc:
+        if hasattr(exc, "error_dict"):
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            form.add_error(None, exc.messages)
+        return _item_page(
+            request, item, model=model, answers=answers, outcome_form=form, status=400
+        )
+    except ItemAlreadyHandled:
+        # Keep what this person wrote on the page, so nothing of their work is lost.
+        form.add_error(
+            None,
+            _(
+                "Someone else handled this item while you were working on it. Your outcome was "
+                "not saved; your text is kept below so you can copy it."
+            ),
+        )
+        return _item_page(
+            request, item, model=model, answers=answers, outcome_form=form, status=409
+        )
+    except EvidenceNotVerified:
+        form.add_error(None, _("The evidence could not be verified, so nothing was removed."))
+        return _item_page(
+            request, item, model=model, answers=answers, outcome_form=form, status=409
+        )
+    messages.success(request, _("The item is handled."))
+    return redirect(item.get_absolute_url())
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def item_register(request):
+    accounts = accounts_acted_for(request.user).order_by("display_name")
+    form = ItemRegisterForm(request.POST or None, accounts=accounts)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        platform_id = data["platform_id"] or data["link"] or f"manuell-{uuid.uuid4()}"
+        result = ingest_item(
+            account=data["account"],
+            platform_id=platform_id,
+            kind=data["kind"],
+            author_name=data["author_name"],
+            text=data["text"],
+            link=data["link"],
+            published_at=data["published_at"],
+            source=ItemSource.MANUAL,
+            actor=request.user,
+        )
+        if result.created:
+            messages.success(request, _("The item is registered."))
+        elif result.changed:
+            messages.success(request, _("The item was already registered; a new version is kept."))
+        else:
+            messages.info(request, _("The item was already registered, unchanged."))
+        return redirect(result.item.get_absolute_url())
+    return render(
+        request, "moderation/item_register.html", {"form": form}, status=400 if form.errors else 200
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def item_import(request):
+    accounts = accounts_acted_for(request.user).order_by("display_name")
+    form = ImportForm(request.POST or None, request.FILES or None, accounts=accounts)
+    errors: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        parsed = parse_file(upload.read())
+        errors = parsed.errors
+        if not errors:
+            try:
+                results = import_rows(
+                    account=form.cleaned_data["account"],
+                    rows=parsed.rows,
+                    source=ItemSource.IMPORT,
+                    actor=request.user,
+                )
+            except ValidationError as exc:
+                errors = exc.messages
+            else:
+                created = sum(1 for r in results if r.created)
+                changed = sum(1 for r in results if r.changed and not r.created)
+                messages.success(
+                    request,
+                    _("Imported %(created)d new items and %(changed)d new versions.")
+                    % {"created": created, "changed": changed},
+                )
+                return redirect(reverse("moderation:queue"))
+    status = 400 if (errors or form.errors) else 200
+    return render(
+        request, "moderation/item_import.html", {"form": form, "errors": errors}, status=status
+    )
+
+
+CONNECTOR_SOURCES = (ItemSource.API, ItemSource.FACEBOOK, ItemSource.INSTAGRAM, ItemSource.MASTODON)
+
+
+@csrf_exempt
+@require_POST
+def ingest_api(request):
+    """JSON ingest for connectors: ``Authorization: Bearer <token>``. The body is one item or
+    ``{"items": [...]}``, each with ``account`` (the canonical address) unless given at the top.
+    All items are checked first; one bad item means none is saved."""
+    header = request.headers.get("Authorization", "")
+    raw = header[7:].strip() if header.startswith("Bearer ") else ""
+    token = ingest_token_authenticate(raw)
+    if token is None:
+        response = JsonResponse({"error": "invalid or missing token"}, status=401)
+        response["WWW-Authenticate"] = 'Bearer realm="ingest"'
+        return response
+    try:
+        payload = json.loads(request.body.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return JsonResponse({"errors": [f"body is not JSON: {exc}"]}, status=400)
+    if not isinstance(payload, dict):
+        return JsonResponse({"errors": ["body must be a JSON object"]}, status=400)
+    entries = payload.get("items", [payload]) if "items" in payload else [payload]
+    if not isinstance(entries, list) or not entries:
+        return JsonResponse({"errors": ["items must be a non-empty list"]}, status=400)
+    source = payload.get("source", ItemSource.API)
+    if source not in (
+        ItemSource.API,
+        ItemSource.FACEBOOK,
+        ItemSource.INSTAGRAM,
+        ItemSource.MASTODON,
+    ):
+        return JsonResponse({"errors": [f"unknown source: {source}"]}, status=400)
+    errors, cleaned = [], []
+    accounts = {}
+    for position, entry in enumerate(entries, start=1):
+        where = f"item {position}"
+        if not isinstance(entry, dict):
+            errors.append(f"{where}: expected an object")
+            continue
+        address = str(entry.get("account") or payload.get("account") or "").strip()
+        if address not in accounts:
+            accounts[address] = SocialAccount.objects.active().filter(url=address).first()
+        account = accounts[address]
+        if account is None:
+            errors.append(f"{where}: no active account with the address {address!r}")
+        values, row_errors = clean_row(
+            {k: v for k, v in entry.items() if k not in ("account", "source")}, where
+        )
+        errors.extend(row_errors)
+        if values is not None and account is not None:
+            cleaned.append((account, values))
+    if errors:
+        return JsonResponse({"errors": errors}, status=400)
+    results = []
+    with transaction.atomic():
+        for account, values in cleaned:
+            result = ingest_item(account=account, source=source, **values)
+            results.append(
+                {
+                    "platform_id": result.item.platform_id,
+                    "id": result.item.pk,
+                    "created": result.created,
+                    "changed": result.changed,
+                    "flagged": result.item.has_personal_data,
+                }
+            )
+    return JsonResponse(
+        {
+            "created": sum(r["created"] for r in results),
+            "changed": sum(r["changed"] and not r["created"] for r in results),
+            "items": results,
+        }
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def response_model(request):
+    model = current_response_model()
+    can_publish = is_communicator(request.user)
+    form = None
+    if can_publish:
+        initial = {"tree": json.dumps(model.tree, ensure_ascii=False, indent=2)}
+        form = PublishModelForm(request.POST or None, initial=initial)
+    if request.method == "POST":
+        if not can_publish:
+            raise PermissionDenied
+        if form.is_valid():
+            response_model_publish(
+                tree=form.cleaned_data["tree"], actor=request.user, note=form.cleaned_data["note"]
+            )
+            messages.success(request, _("A new version of the response model is published."))
+            return redirect(reverse("moderation:response_model"))
+    versions = ResponseModelVersion.objects.select_related("published_by").order_by("-number")[:20]
+    labels = dict(Outcome.choices)
+    nodes = [
+        {
+            "id": node_id,
+            "question": node.get("question", ""),
+            "help": node.get("help", ""),
+            "answers": [
+                {**answer, "outcome_label": labels.get(answer.get("outcome"), "")}
+                for answer in node.get("answers", [])
+            ],
+        }
+        for node_id, node in model.tree["nodes"].items()
+    ]
+    return render(
+        request,
+        "moderation/response_model.html",
+        {"model": model, "nodes": nodes, "form": form, "versions": versions},
+        status=400 if form is not None and form.errors else 200,
+    )
+
+
+@login_required
+def account_stats(request, pk):
+    account = get_account_for_moderator(request.user, pk)
+    return render(
+        request,
+        "moderation/account_stats.html",
+        {
+            "account": account,
+            "stats": account_statistics(account),
+            "actions": recent_actions(account),
+        },
+    )
+
+
+@login_required
+@require_POST
+def daily_check(request, pk):
+    account = get_account_for_moderator(request.user, pk)
+    form = DailyCheckForm(request.POST)
+    note = form.cleaned_data["note"] if form.is_valid() else ""
+    _check, created = daily_check_record(account=account, actor=request.user, note=note)
+    if created:
+        messages.success(
+            request, _("%(account)s is marked as checked today.") % {"account": account}
+        )
+    else:
+        messages.info(request, _("%(account)s was already checked today.") % {"account": account})
+    return redirect(f"{reverse('moderation:queue')}?account={account.pk}")
+
+
+@login_required
+def evidence_download(request, pk, part):
+    evidence = get_object_or_404(
+        Evidence.objects.filter(item__in=items_for_user(request.user)), pk=pk
+    )
+    if part not in ("json", "html"):
+        raise Http404
+    if part == "json":
+        response = HttpResponse(evidence.data_json, content_type="application/json; charset=utf-8")
+        name = f"evidence-{evidence.pk}.json"
+    else:
+        response = HttpResponse(evidence.html, content_type="text/html; charset=utf-8")
+        name = f"evidence-{evidence.pk}.html"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

@@ -63,14 +63,14 @@ def external_server() -> str | None:
 
 
 @pytest.fixture
-def base_url(request, external_server) -> str:
+def base_url(live_server, external_server) -> str:
+    """The deployment under test. ``live_server`` is requested statically even when an external
+    server is used: pytest-django then sets up the test database before the server starts, so
+    neither can touch a developer's own database."""
     if external_server:
         return external_server
-    # Only a local run needs the in-process server and the demo data in the test database.
     from django.core.management import call_command
 
-    live_server = request.getfixturevalue("live_server")
-    request.getfixturevalue("transactional_db")
     call_command("seed_demo", verbosity=0)
     return live_server.url
 

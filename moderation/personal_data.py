@@ -1,0 +1,116 @@
+"""Detection of personal data in incoming text (R16).
+
+Items that contain a personnummer or samordningsnummer, an e-mail address or a phone number are
+flagged so that the person triaging sees why, and can remove the item with personal data as the
+legal ground. A number is only taken for a personnummer when its date and its check digit are
+valid, so an order number or a phone number is not flagged as one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from stdnum import luhn
+from stdnum.se import personnummer
+
+PERSONNUMMER = "personnummer"
+SAMORDNINGSNUMMER = "samordningsnummer"
+EMAIL = "email"
+PHONE = "phone"
+
+KIND_LABELS = {
+    PERSONNUMMER: _("Personal identity number"),
+    SAMORDNINGSNUMMER: _("Co-ordination number"),
+    EMAIL: _("E-mail address"),
+    PHONE: _("Phone number"),
+}
+
+# 6 or 8 digits, an optional separator (-, + or space) and 4 digits; never part of a longer run
+# of digits, so a 13-digit number is not read as a 12-digit personnummer inside it.
+_ID_NUMBER = re.compile(r"(?<![\d-])(\d{6}|\d{8})([-+ ]?)(\d{4})(?![\d])")
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b")
+# Swedish numbers: +46/0046/0, an area or mobile code, then 5–8 digits in groups.
+_PHONE = re.compile(r"(?<![\d+])(?:\+46|0046|0)[\s-]?\(?[1-9]\d{0,3}\)?(?:[\s-]?\d){5,8}(?!\d)")
+
+
+@dataclass(frozen=True)
+class Finding:
+    kind: str
+    masked: str
+
+    def as_flag(self) -> dict[str, str]:
+        return {"kind": self.kind, "masked": self.masked}
+
+
+def _century_for(yymmdd: str, separator: str, today: dt.date) -> int:
+    """The century of a 10-digit number: the latest that is not in the future; '+' adds 100
+    years (the person is a hundred or older)."""
+    year = int(yymmdd[:2])
+    century = today.year // 100 * 100
+    full = century + year
+    if full > today.year:
+        full -= 100
+    if separator == "+":
+        full -= 100
+    return full // 100
+
+
+def classify_id_number(digits8or6: str, separator: str, last4: str) -> str | None:
+    """``PERSONNUMMER``, ``SAMORDNINGSNUMMER`` or None when the date or check digit is wrong."""
+    today = timezone.localdate()
+    if len(digits8or6) == 8:
+        century, yymmdd = int(digits8or6[:2]), digits8or6[2:]
+    else:
+        yymmdd = digits8or6
+        century = _century_for(yymmdd, separator, today)
+    ten = yymmdd + last4
+    day = int(yymmdd[4:6])
+    if day > 60:
+        # A samordningsnummer is a personnummer with 60 added to the day; stdnum rejects it.
+        try:
+            dt.date(century * 100 + int(yymmdd[:2]), int(yymmdd[2:4]), day - 60)
+        except ValueError:
+            return None
+        return SAMORDNINGSNUMMER if luhn.is_valid(ten) else None
+    if not personnummer.is_valid(f"{century:02d}{yymmdd}{last4}"):
+        return None
+    return PERSONNUMMER
+
+
+def _looks_like_phone(head: str, separator: str) -> bool:
+    # Swedish phone numbers begin with 0; a 10-digit run like 0701234567 is far more often a
+    # mobile number than a personnummer for someone born in 2007 written without its hyphen.
+    return len(head) == 6 and separator == "" and head.startswith("0")
+
+
+def find_personal_data(text: str) -> list[Finding]:
+    findings: list[Finding] = []
+    taken: list[tuple[int, int]] = []
+    for match in _ID_NUMBER.finditer(text or ""):
+        head, separator, last4 = match.groups()
+        if _looks_like_phone(head, separator):
+            continue
+        kind = classify_id_number(head, separator, last4)
+        if kind:
+            findings.append(Finding(kind, f"{head}{separator or '-'}****"))
+            taken.append(match.span())
+    for match in _EMAIL.finditer(text or ""):
+        local, _at, domain = match.group().partition("@")
+        findings.append(Finding(EMAIL, f"{local[:1]}…@{domain}"))
+        taken.append(match.span())
+    for match in _PHONE.finditer(text or ""):
+        start, end = match.span()
+        if any(start < t_end and t_start < end for t_start, t_end in taken):
+            continue
+        digits = re.sub(r"\D", "", match.group())
+        findings.append(Finding(PHONE, f"{match.group()[:4]}…{digits[-2:]}"))
+    return findings
+
+
+def flag_label(flag: dict) -> str:
+    label = KIND_LABELS.get(flag.get("kind", ""), flag.get("kind", ""))
+    return f"{label}: {flag.get('masked', '')}"
