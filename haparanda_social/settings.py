@@ -8,6 +8,7 @@ default needs no servers: SQLite, Celery over kombu's filesystem transport, cons
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
@@ -175,7 +176,21 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE = {}
+CELERY_BEAT_SCHEDULE = {
+    # Crontab times are in CELERY_TIMEZONE (Europe/Stockholm).
+    "archiving-yearly-snapshots": {
+        "task": "archiving.tasks.schedule_yearly_snapshots",
+        "schedule": crontab(minute=0, hour=3, day_of_month=2, month_of_year=1),
+    },
+    "archiving-catch-up": {
+        "task": "archiving.tasks.catch_up_snapshots",
+        "schedule": crontab(minute=30, hour=4),
+    },
+    "archiving-fixity": {
+        "task": "archiving.tasks.check_fixity",
+        "schedule": crontab(minute=0, hour=5, day_of_week="sunday"),
+    },
+}
 
 # --- Security -----------------------------------------------------------------------------------
 # DJANGO_HTTPS=true behind TLS in production: redirect, secure cookies and HSTS.
@@ -249,3 +264,12 @@ CELERY_BEAT_SCHEDULE["moderation-oversight"] = {
     "task": "moderation.tasks.send_oversight_reminders",
     "schedule": crontab(minute=0, hour=OVERSIGHT_HOUR),
 }
+
+# --- Archiving ----------------------------------------------------------------------------------
+# A build or a pending request older than this is taken to be lost (worker died, message lost)
+# and may be claimed again by the daily catch-up.
+ARCHIVING_STALE_MINUTES = env.int("ARCHIVING_STALE_MINUTES", default=120)
+# Validate the package's own XML against its schema while building (streaming, cheap).
+ARCHIVING_VALIDATE_XML = env.bool("ARCHIVING_VALIDATE_XML", default=True)
+# Closing an account takes a closure snapshot; the account is closed when it is complete.
+ACCOUNTS_CLOSURE_HOOK = "archiving.services.closure_hook"

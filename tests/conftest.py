@@ -30,8 +30,10 @@ def _swedish(settings):
 
 
 @pytest.fixture(autouse=True)
-def _test_settings(settings):
+def _test_settings(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Stored files (archival packages made when an account closes) go to a folder per test.
+    settings.MEDIA_ROOT = tmp_path / "media"
     # Templates are tested without collectstatic; production serves the hashed manifest.
     settings.STORAGES = {
         **settings.STORAGES,

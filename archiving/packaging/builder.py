@@ -1,0 +1,230 @@
+"""Builds an archival package by streaming every section to disk, then zipping from disk.
+
+Memory stays flat whatever the number of items: each record is written as soon as it is read,
+the XML is validated while parsed and dropped element by element, and the ZIP is written from
+the files on disk in chunks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import shutil
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any, Protocol
+
+from . import mets, sections
+from .stream import PackageFiles, XmlWriter
+from .validation import SCHEMA_DIR, validate_file
+
+AGENT = "haparanda-social"
+REP1 = "representations/rep01-structured/data"
+REP2 = "representations/rep02-rendering/data"
+XML = "application/xml"
+CHUNK = 1024 * 1024
+
+
+class Source(Protocol):
+    def account_record(self) -> dict[str, Any]: ...
+    def decisions(self): ...
+    def items(self): ...
+    def moderation_actions(self): ...
+    def evidence(self): ...
+
+
+@dataclass(frozen=True)
+class PackageInfo:
+    package_id: str
+    kind: str
+    period_start: dt.date
+    period_end: dt.date
+    account_id: int
+    reason: str = ""
+    creator: str = "Haparanda stad"
+
+
+@dataclass
+class PackageResult:
+    sha256: str
+    size: int
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def software_version() -> str:
+    try:
+        return metadata.version(AGENT)
+    except metadata.PackageNotFoundError:
+        import tomllib
+
+        pyproject = Path(__file__).resolve().parents[2] / "pyproject.toml"
+        try:
+            return tomllib.loads(pyproject.read_text())["project"]["version"]
+        except (OSError, KeyError, tomllib.TOMLDecodeError):
+            return "unknown"
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def build_package(
+    info: PackageInfo, source: Source, out_path: Path, *, validate: bool = True
+) -> PackageResult:
+    """Write the package for ``info`` as a ZIP at ``out_path`` and return its SHA-256 and size."""
+    version = software_version()
+    with tempfile.TemporaryDirectory(prefix="haparanda-sip-") as work:
+        files = PackageFiles(Path(work) / info.package_id)
+        counts = _write_sections(info, source, files)
+        capture_done = _now()
+
+        for xsd in sorted(SCHEMA_DIR.glob("*.xsd")):
+            with files.open(f"schemas/{xsd.name}", XML) as out, xsd.open("rb") as src:
+                shutil.copyfileobj(src, out)
+        doc = (Path(__file__).parent / "documentation.txt").read_bytes()
+        files.add_bytes("documentation/README.txt", "text/plain", doc)
+
+        if validate:
+            for entry in files.entries:
+                if entry.mimetype == XML and not entry.path.startswith("schemas/"):
+                    validate_file(files.path_of(entry.path))
+
+        events = [
+            mets.Event("capture", counts.pop("_capture_started"), "Records read from the registry"),
+            mets.Event("rendering", capture_done, "HTML rendering of the period"),
+            mets.Event("packaging", _now(), "Package assembled as E-ARK CSIP / FGS 2.0"),
+        ]
+        content_entries = list(files.entries)
+        with files.open(mets.PREMIS_PATH, XML) as out:
+            mets.write_premis(
+                XmlWriter(out), entries=content_entries, events=events, agent=AGENT, version=version
+            )
+        with files.open("METS.xml", XML) as out:
+            mets.write_mets(
+                XmlWriter(out),
+                package_id=info.package_id,
+                label=f"{info.kind} {info.period_start}–{info.period_end}",
+                created=_now(),
+                entries=[e for e in files.entries if e.path != "METS.xml"],
+                agent=AGENT,
+                version=version,
+                archivist=info.creator,
+            )
+
+        with zipfile.ZipFile(out_path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+            # METS.xml first, so a reader streaming the ZIP meets the map before the files.
+            ordered = sorted(files.entries, key=lambda e: e.path != "METS.xml")
+            for entry in ordered:
+                zf.write(files.path_of(entry.path), f"{info.package_id}/{entry.path}")
+    return PackageResult(sha256=sha256_of(out_path), size=out_path.stat().st_size, counts=counts)
+
+
+def _write_sections(info: PackageInfo, source: Source, files: PackageFiles) -> dict[str, Any]:
+    counts: dict[str, Any] = {"_capture_started": _now()}
+    record = source.account_record()
+    root_attrs = {"xmlns": sections.NAMESPACE, "packageId": info.package_id}
+
+    with files.open(f"{REP1}/account.xml", XML) as out:
+        w = XmlWriter(out)
+        with w.block("accountRecord", root_attrs):
+            sections.write_account(w, record)
+            counts["decisions"] = sections.write_decisions(w, source.decisions())
+
+    with files.open("metadata/descriptive/description.xml", XML) as out:
+        w = XmlWriter(out)
+        with w.block("description", {**root_attrs, "kind": info.kind}):
+            w.element("title", f"{record['display_name']} ({record['platform_label']})")
+            w.element("creator", info.creator)
+            w.element(
+                "period",
+                None,
+                {"start": info.period_start.isoformat(), "end": info.period_end.isoformat()},
+            )
+            w.element("created", sections.utc(_now()))
+            w.element("reason", info.reason)
+            sections.write_account_summary(w, record)
+            sections.write_decisions(w, source.decisions())
+
+    item_attrs = {**root_attrs, "accountId": info.account_id}
+    with (
+        files.open(f"{REP1}/items.xml", XML) as items_out,
+        files.open(f"{REP1}/items.jsonl", "application/x-ndjson") as jsonl_out,
+        files.open(f"{REP2}/index.html", "text/html") as html_out,
+    ):
+        html = sections.HtmlRendering(html_out)
+        html.header(info, record)
+        html.decisions(source.decisions())
+        html.items_start()
+        w = XmlWriter(items_out)
+        n_items = n_versions = 0
+        with w.block("items", item_attrs):
+            for item in source.items():
+                n_versions += sections.write_item(w, item)
+                jsonl_out.write(sections.jsonl_line(item))
+                html.item(item)
+                n_items += 1
+        counts["items"] = n_items
+        counts["versions"] = n_versions
+
+        html.actions_start()
+        with files.open(f"{REP1}/moderation.xml", XML) as mod_out:
+            w = XmlWriter(mod_out)
+            n_actions = 0
+            with w.block("moderation", item_attrs):
+                for action in source.moderation_actions():
+                    sections.write_action(w, action)
+                    html.action(action)
+                    n_actions += 1
+        counts["moderation_actions"] = n_actions
+        html.actions_end()
+
+        html.evidence_start()
+        n_evidence = 0
+        for evidence in source.evidence():
+            folder = f"removed/{evidence['item_id']}"
+            stem = f"{folder}/evidence-{evidence['id']}"
+            data = files.add_bytes(
+                f"{REP1}/{stem}.json", "application/json", evidence["data_json"].encode("utf-8")
+            )
+            rendered = files.add_bytes(
+                f"{REP1}/{stem}.html", "text/html", evidence["rendered_html"].encode("utf-8")
+            )
+            with files.open(f"{REP1}/{stem}.xml", XML) as out:
+                w = XmlWriter(out)
+                attrs = {
+                    "xmlns": sections.NAMESPACE,
+                    "id": evidence["id"],
+                    "itemId": evidence["item_id"],
+                }
+                with w.block("evidence", attrs):
+                    w.element("takenBy", evidence["taken_by"])
+                    w.optional("takenAt", sections.utc(evidence["taken_at"]))
+                    for entry, recorded in (
+                        (data, evidence["data_sha256"]),
+                        (rendered, evidence["html_sha256"]),
+                    ):
+                        w.element(
+                            "file",
+                            None,
+                            {
+                                "name": entry.path.rsplit("/", 1)[-1],
+                                "sha256": entry.sha256,
+                                "recordedSha256": recorded,
+                            },
+                        )
+            html.evidence(evidence, folder)
+            n_evidence += 1
+        counts["evidence"] = n_evidence
+        html.footer({k: v for k, v in counts.items() if not k.startswith("_")})
+    return counts

@@ -1,0 +1,304 @@
+"""Writers for the package's own documents, one record at a time.
+
+Each function takes an ``XmlWriter`` (or a ``HashingFile``) and records from a source; nothing is
+collected in memory beyond one record.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable
+from html import escape as html_escape
+from typing import Any
+
+from django.utils import timezone
+
+from .stream import HashingFile, XmlWriter, utc, xml_text
+
+NAMESPACE = "urn:haparanda-social:archive:1"
+UPPRATTAD = "upprättad"
+INKOMMEN = "inkommen"
+
+
+def origin(item: dict[str, Any]) -> str:
+    return UPPRATTAD if item.get("by_municipality") else INKOMMEN
+
+
+def _date(value: dt.date | None) -> str:
+    return value.isoformat() if value else ""
+
+
+def write_account_summary(w: XmlWriter, record: dict[str, Any], tag: str = "account") -> None:
+    w.start(tag, {"id": record["id"]})
+    _summary_fields(w, record)
+    w.end()
+
+
+def _summary_fields(w: XmlWriter, record: dict[str, Any]) -> None:
+    w.element("displayName", record["display_name"])
+    w.element(
+        "platform", record.get("platform_label", record["platform"]), {"code": record["platform"]}
+    )
+    w.element("handle", record["handle"])
+    w.element("url", record["url"])
+    w.element("status", record["status"])
+    dept = record["department"]
+    w.element("department", dept["name"], {"id": dept["id"], "slug": dept["slug"]})
+
+
+def write_account(w: XmlWriter, record: dict[str, Any]) -> None:
+    w.start("account", {"id": record["id"]})
+    _summary_fields(w, record)
+    for tag, key in (("purpose", "purpose"), ("audiences", "audiences")):
+        w.element(tag, record[key])
+    with w.block("goals"):
+        for goal in record["goals"]:
+            w.element("goal", goal)
+    for tag, key in (
+        ("plan", "plan"),
+        ("tonality", "tonality"),
+        ("answers", "answers"),
+        ("doesNotAnswer", "does_not_answer"),
+    ):
+        w.element(tag, record[key])
+    w.optional("hoursPerWeek", record["hours_per_week"])
+    w.element("publicContact", record["public_contact"])
+    w.optional("startsOn", _date(record["starts_on"]))
+    w.optional("endsOn", _date(record["ends_on"]))
+    w.element("createdAt", utc(record["created_at"]))
+    w.optional("approvedAt", utc(record["approved_at"]))
+    w.optional("closedAt", utc(record["closed_at"]))
+    with w.block("visitorInformation"):
+        for field, text in record["visitor"].items():
+            w.element("statement", text, {"field": field})
+    with w.block("credentialCustody"):
+        w.element("location", record["credentials_location"])
+        w.element("access", record["credentials_access"])
+    with w.block("roles"):
+        for role in record["roles"]:
+            with w.block("role", {"kind": role["role"]}):
+                w.element("person", role["person"])
+                w.element("title", role["title"])
+                w.element("manager", role["manager"])
+                w.element("assignmentStatus", role["assignment_status"])
+                w.element("assignmentReference", role["assignment_reference"])
+                w.element("from", utc(role["created_at"]))
+                w.optional("to", utc(role["ended_at"]))
+    w.end()
+
+
+def write_decisions(w: XmlWriter, decisions: Iterable[dict[str, Any]]) -> int:
+    count = 0
+    with w.block("decisions"):
+        for d in decisions:
+            with w.block("decision", {"id": d["id"], "kind": d["kind"]}):
+                w.element("label", d["kind_label"])
+                w.element("actor", d["actor"])
+                w.element("at", utc(d["created_at"]))
+                w.element("comment", d["comment"])
+                w.element("details", json.dumps(d["details"], ensure_ascii=False, sort_keys=True))
+            count += 1
+    return count
+
+
+def write_item(w: XmlWriter, item: dict[str, Any]) -> int:
+    """One item with its versions; returns the number of versions."""
+    with w.block("item", {"id": item["id"], "kind": item["kind"], "origin": origin(item)}):
+        w.element("platformId", item["platform_id"])
+        if item.get("parent_id") is not None:
+            w.element("parentId", item["parent_id"])
+        w.element("author", item["author_name"], {"platformId": item["author_platform_id"]})
+        w.element("text", item["text"])
+        w.optional("link", item["link"])
+        w.optional("publishedAt", utc(item["published_at"]))
+        w.optional("capturedAt", utc(item["captured_at"]))
+        w.optional("deletedByAuthorAt", utc(item.get("deleted_by_author_at")))
+        w.optional("removedAt", utc(item.get("removed_at")))
+        w.element("status", item["status"])
+        w.element("source", item["source"])
+        with w.block("flags"):
+            for flag in item["flags"]:
+                w.element("flag", flag)
+        with w.block("versions"):
+            for v in item["versions"]:
+                attrs = {
+                    "number": v.get("number"),
+                    "change": v.get("change") or None,
+                    "deleted": "true" if v["deleted"] else "false",
+                }
+                with w.block("version", attrs):
+                    w.optional("changedAt", utc(v.get("changed_at")))
+                    w.optional("recordedAt", utc(v["recorded_at"]))
+                    w.element("text", v["text"])
+    return len(item["versions"])
+
+
+def write_action(w: XmlWriter, action: dict[str, Any]) -> None:
+    attrs = {
+        "id": action["id"],
+        "itemId": action["item_id"],
+        "kind": action.get("kind") or None,
+        "outcome": action["outcome"],
+    }
+    with w.block("action", attrs):
+        w.element("actor", action["actor"])
+        w.optional("at", utc(action["created_at"]))
+        w.element("legalGround", action["legal_ground"])
+        w.element("reference", action["reference"])
+        w.element("recipient", action["recipient"])
+        w.element("replyText", action["reply_text"])
+        w.element("comment", action["comment"])
+        w.element("responseModelVersion", action["response_model_version"])
+        if action.get("path"):
+            w.element("path", json.dumps(action["path"], ensure_ascii=False, default=str))
+        if action.get("details"):
+            details = json.dumps(action["details"], ensure_ascii=False, sort_keys=True, default=str)
+            w.element("details", details)
+
+
+def _json_default(value):
+    if isinstance(value, dt.datetime):
+        return utc(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def jsonl_line(record: dict[str, Any]) -> bytes:
+    record = {**record, "origin": origin(record)}
+    return (json.dumps(record, ensure_ascii=False, default=_json_default) + "\n").encode("utf-8")
+
+
+# --- The human-readable rendering -------------------------------------------------------------
+# Swedish: the rendering is the published record for people reading the archive.
+
+_CSS = """
+body{font-family:system-ui,Arial,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;
+color:#1b1b1b;line-height:1.5}
+table{border-collapse:collapse;width:100%}th,td{text-align:left;border-bottom:1px solid #ccc;
+padding:.3rem .5rem;vertical-align:top}th{background:#f2f2f2}
+.item{border:1px solid #ccc;border-radius:4px;padding:.5rem 1rem;margin:.75rem 0}
+.meta{color:#555;font-size:.9rem}.text{white-space:pre-wrap}
+dl{display:grid;grid-template-columns:16rem 1fr;gap:.25rem 1rem}dt{font-weight:600}
+dd{margin:0;white-space:pre-wrap}
+"""
+
+
+def h(value) -> str:
+    """Escaped text for the HTML rendering: markup in account text stays text."""
+    return html_escape(xml_text(value), quote=True)
+
+
+def local(value: dt.datetime | None) -> str:
+    if value is None:
+        return ""
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+
+
+class HtmlRendering:
+    """Writes ``index.html`` section by section while the other files are written."""
+
+    def __init__(self, out: HashingFile):
+        self.out = out
+
+    def w(self, text: str) -> None:
+        self.out.write_text(text)
+
+    def header(self, info, record: dict[str, Any]) -> None:
+        title = f"{record['display_name']} – {info.period_start} – {info.period_end}"
+        self.w(
+            '<!doctype html>\n<html lang="sv">\n<head>\n<meta charset="utf-8">\n'
+            f"<title>{h(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
+        )
+        self.w(f"<h1>{h(record['display_name'])}</h1>\n")
+        self.w(
+            f'<p class="meta">{h(info.creator)} · {h(record["platform_label"])} · '
+            f"{h(record['url'])}<br>Period {h(info.period_start)} – {h(info.period_end)} · "
+            f"Paket {h(info.package_id)}</p>\n"
+        )
+        self.w("<h2>Kontot i registret</h2>\n<dl>\n")
+        rows = [
+            ("Förvaltning", record["department"]["name"]),
+            ("Status", record["status"]),
+            ("Syfte", record["purpose"]),
+            ("Målgrupper", record["audiences"]),
+            ("Plan", record["plan"]),
+            ("Tonalitet", record["tonality"]),
+            ("Kontot svarar på", record["answers"]),
+            ("Kontot svarar inte på", record["does_not_answer"]),
+            ("Kontaktadress", record["public_contact"]),
+            ("Startdatum", _date(record["starts_on"])),
+            ("Slutdatum", _date(record["ends_on"])),
+        ]
+        rows += [("Besöksinformation", text) for text in record["visitor"].values()]
+        for label, value in rows:
+            self.w(f"<dt>{h(label)}</dt><dd>{h(value)}</dd>\n")
+        self.w("</dl>\n<h2>Roller</h2>\n<table>\n<thead><tr><th>Roll</th><th>Person</th>")
+        self.w("<th>Chef</th><th>Från</th><th>Till</th></tr></thead>\n<tbody>\n")
+        for role in record["roles"]:
+            self.w(
+                f"<tr><td>{h(role['role'])}</td><td>{h(role['person'])}</td>"
+                f"<td>{h(role['manager'])}</td><td>{h(local(role['created_at']))}</td>"
+                f"<td>{h(local(role['ended_at']))}</td></tr>\n"
+            )
+        self.w("</tbody>\n</table>\n")
+
+    def decisions(self, decisions: Iterable[dict[str, Any]]) -> None:
+        self.w("<h2>Beslut under perioden</h2>\n<table>\n<thead><tr><th>Tid</th><th>Beslut</th>")
+        self.w("<th>Av</th><th>Motivering</th></tr></thead>\n<tbody>\n")
+        for d in decisions:
+            self.w(
+                f"<tr><td>{h(local(d['created_at']))}</td><td>{h(d['kind_label'])}</td>"
+                f"<td>{h(d['actor'])}</td><td>{h(d['comment'])}</td></tr>\n"
+            )
+        self.w("</tbody>\n</table>\n")
+
+    def items_start(self) -> None:
+        self.w("<h2>Inlägg, kommentarer och meddelanden</h2>\n")
+
+    def item(self, item: dict[str, Any]) -> None:
+        when = local(item["published_at"] or item["captured_at"])
+        self.w(
+            f'<article class="item" id="item-{h(item["id"])}">\n'
+            f'<p class="meta">{h(when)} · {h(item["kind"])} · {h(origin(item))} · '
+            f"{h(item['author_name'])}</p>\n"
+            f'<p class="text">{h(item["text"])}</p>\n'
+        )
+        for v in item["versions"]:
+            state = "borttagen av skribenten" if v["deleted"] else "version"
+            self.w(
+                f'<p class="meta">{h(state)} {h(local(v["recorded_at"]))}</p>'
+                f'<p class="text">{h(v["text"])}</p>\n'
+            )
+        self.w("</article>\n")
+
+    def actions_start(self) -> None:
+        self.w("<h2>Moderering</h2>\n<table>\n<thead><tr><th>Tid</th><th>Inlägg</th>")
+        self.w("<th>Åtgärd</th><th>Lagrum</th><th>Diarienummer</th><th>Av</th></tr></thead>\n")
+        self.w("<tbody>\n")
+
+    def action(self, a: dict[str, Any]) -> None:
+        self.w(
+            f"<tr><td>{h(local(a['created_at']))}</td><td>{h(a['item_id'])}</td>"
+            f"<td>{h(a.get('kind', ''))} {h(a['outcome'])}</td><td>{h(a['legal_ground'])}</td>"
+            f"<td>{h(a['reference'])}</td><td>{h(a['actor'])}</td></tr>\n"
+        )
+
+    def actions_end(self) -> None:
+        self.w("</tbody>\n</table>\n")
+
+    def evidence_start(self) -> None:
+        self.w("<h2>Dokumentation av borttagna inlägg</h2>\n<ul>\n")
+
+    def evidence(self, e: dict[str, Any], folder: str) -> None:
+        self.w(
+            f"<li>Inlägg {h(e['item_id'])}: kopia tagen {h(local(e['taken_at']))} av "
+            f"{h(e['taken_by'])} (../../rep01-structured/data/{h(folder)})</li>\n"
+        )
+
+    def footer(self, counts: dict[str, int]) -> None:
+        self.w("</ul>\n<h2>Antal</h2>\n<dl>\n")
+        for key, value in counts.items():
+            self.w(f"<dt>{h(key)}</dt><dd>{h(value)}</dd>\n")
+        self.w("</dl>\n</body>\n</html>\n")

@@ -1,0 +1,145 @@
+"""Streaming building blocks: files hashed while written, and an XML writer that escapes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from xml.sax.saxutils import escape, quoteattr
+
+# Characters XML 1.0 does not allow, even escaped. Text from platforms can hold them.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_BUFFER = 64 * 1024
+
+
+def xml_text(value) -> str:
+    return _NOT_XML.sub("\ufffd", "" if value is None else str(value))
+
+
+def utc(value: dt.datetime | None) -> str:
+    """An aware datetime as xs:dateTime in UTC ("2026-01-02T02:00:00Z")."""
+    if value is None:
+        return ""
+    return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+
+
+@dataclass(frozen=True)
+class FileEntry:
+    path: str  # relative to the package root, with forward slashes
+    mimetype: str
+    size: int
+    sha256: str
+    created: dt.datetime
+
+
+class HashingFile:
+    """A binary file that counts and hashes what is written, buffered to keep writes cheap."""
+
+    def __init__(self, path: Path):
+        self._file = path.open("wb")
+        self._hash = hashlib.sha256()
+        self._pending: list[bytes] = []
+        self._pending_size = 0
+        self.size = 0
+
+    def write(self, data: bytes) -> None:
+        self._pending.append(data)
+        self._pending_size += len(data)
+        if self._pending_size >= _BUFFER:
+            self.flush()
+
+    def write_text(self, text: str) -> None:
+        self.write(text.encode("utf-8"))
+
+    def flush(self) -> None:
+        if self._pending:
+            chunk = b"".join(self._pending)
+            self._hash.update(chunk)
+            self._file.write(chunk)
+            self.size += len(chunk)
+            self._pending = []
+            self._pending_size = 0
+
+    def close(self) -> str:
+        self.flush()
+        self._file.close()
+        return self._hash.hexdigest()
+
+
+class XmlWriter:
+    """Writes XML as text, element by element, with every text and attribute escaped."""
+
+    def __init__(self, out: HashingFile):
+        self.out = out
+        self._open: list[str] = []
+        out.write_text('<?xml version="1.0" encoding="UTF-8"?>\n')
+
+    @staticmethod
+    def _attrs(attrs: dict | None) -> str:
+        if not attrs:
+            return ""
+        return "".join(
+            f" {name}={quoteattr(xml_text(value))}"
+            for name, value in attrs.items()
+            if value is not None
+        )
+
+    def start(self, tag: str, attrs: dict | None = None) -> None:
+        self.out.write_text(f"{'  ' * len(self._open)}<{tag}{self._attrs(attrs)}>\n")
+        self._open.append(tag)
+
+    def end(self) -> None:
+        tag = self._open.pop()
+        self.out.write_text(f"{'  ' * len(self._open)}</{tag}>\n")
+
+    def element(self, tag: str, text=None, attrs: dict | None = None) -> None:
+        """``<tag>text</tag>``; an empty element when ``text`` is None."""
+        indent = "  " * len(self._open)
+        if text is None:
+            self.out.write_text(f"{indent}<{tag}{self._attrs(attrs)}/>\n")
+        else:
+            body = escape(xml_text(text))
+            self.out.write_text(f"{indent}<{tag}{self._attrs(attrs)}>{body}</{tag}>\n")
+
+    def optional(self, tag: str, text, attrs: dict | None = None) -> None:
+        """Writes the element only when there is a value (dates and times that may be unset)."""
+        if text not in (None, ""):
+            self.element(tag, text, attrs)
+
+    @contextmanager
+    def block(self, tag: str, attrs: dict | None = None) -> Iterator[None]:
+        self.start(tag, attrs)
+        yield
+        self.end()
+
+
+class PackageFiles:
+    """The package folder being built: each file is hashed as it is written and remembered."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.entries: list[FileEntry] = []
+
+    @contextmanager
+    def open(self, relpath: str, mimetype: str) -> Iterator[HashingFile]:
+        path = self.root / relpath
+        path.parent.mkdir(parents=True, exist_ok=True)
+        created = dt.datetime.now(dt.UTC)
+        out = HashingFile(path)
+        try:
+            yield out
+        finally:
+            digest = out.close()
+        self.entries.append(FileEntry(relpath, mimetype, out.size, digest, created))
+
+    def add_bytes(self, relpath: str, mimetype: str, data: bytes) -> FileEntry:
+        with self.open(relpath, mimetype) as out:
+            out.write(data)
+        return self.entries[-1]
+
+    def path_of(self, relpath: str) -> Path:
+        return self.root / relpath

@@ -1,0 +1,40 @@
+"""Validation of the package's own XML against the shipped schema, streaming."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from lxml import etree
+
+SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
+ARCHIVE_SCHEMA = SCHEMA_DIR / "haparanda-archive-1.xsd"
+
+
+class PackageInvalid(Exception):
+    """A document of the package does not match its schema."""
+
+
+_local = threading.local()
+
+
+def archive_schema() -> etree.XMLSchema:
+    # One parsed schema per thread: lxml documents are not to be shared between threads.
+    schema = getattr(_local, "schema", None)
+    if schema is None:
+        schema = _local.schema = etree.XMLSchema(etree.parse(str(ARCHIVE_SCHEMA)))
+    return schema
+
+
+def validate_file(path: Path, schema: etree.XMLSchema | None = None) -> None:
+    """Validate while parsing, dropping each element once read, so a large file stays cheap."""
+    schema = schema or archive_schema()
+    try:
+        for _event, element in etree.iterparse(
+            str(path), events=("end",), schema=schema, resolve_entities=False, no_network=True
+        ):
+            element.clear()
+            while element.getprevious() is not None:
+                del element.getparent()[0]
+    except etree.XMLSyntaxError as exc:
+        raise PackageInvalid(f"{path.name}: {exc}") from exc

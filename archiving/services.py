@@ -1,0 +1,388 @@
+"""Every write of the archiving app: requesting, building and checking snapshots (R19–R22)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import tempfile
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import AccountStatus, SocialAccount
+
+from .models import FixityCheck, FixityStatus, Snapshot, SnapshotKind, SnapshotStatus
+from .packaging import PackageInfo, build_package
+from .sources import DatabaseSource, period_bounds
+
+logger = logging.getLogger(__name__)
+
+READ_CHUNK = 1024 * 1024
+# Statuses a snapshot may be (re)built from; ``building`` only once its claim has gone stale.
+BUILDABLE = (SnapshotStatus.PENDING, SnapshotStatus.FAILED)
+
+
+def _enqueue_build(snapshot: Snapshot) -> None:
+    from .tasks import build_snapshot
+
+    pk = snapshot.pk
+    transaction.on_commit(lambda: build_snapshot.delay(pk))
+
+
+# --- Requesting -------------------------------------------------------------------------------
+
+
+def previous_year(today: dt.date | None = None) -> int:
+    return (today or timezone.localdate()).year - 1
+
+
+def accounts_active_in(year: int):
+    """Accounts that were official (approved and not yet closed) at any time in ``year``."""
+    lower, upper = period_bounds(dt.date(year, 1, 1), dt.date(year, 12, 31))
+    return SocialAccount.objects.filter(
+        status__in=(AccountStatus.ACTIVE, AccountStatus.CLOSING, AccountStatus.CLOSED),
+        approved_at__lt=upper,
+    ).filter(Q(closed_at__isnull=True) | Q(closed_at__gte=lower))
+
+
+def request_yearly_snapshot(*, account: SocialAccount, year: int) -> tuple[Snapshot, bool]:
+    """The yearly snapshot of ``account`` for ``year``, created if missing.
+
+    The unique constraint decides a race between two schedulers: the loser gets the winner's row.
+    """
+    existing = Snapshot.objects.filter(account=account, kind=SnapshotKind.YEARLY, year=year).first()
+    if existing:
+        return existing, False
+    try:
+        with transaction.atomic():
+            snapshot = Snapshot.objects.create(
+                account=account,
+                kind=SnapshotKind.YEARLY,
+                year=year,
+                period_start=dt.date(year, 1, 1),
+                period_end=dt.date(year, 12, 31),
+                reason=_("Yearly snapshot"),
+            )
+            _enqueue_build(snapshot)
+    except IntegrityError:
+        return Snapshot.objects.get(account=account, kind=SnapshotKind.YEARLY, year=year), False
+    return snapshot, True
+
+
+def schedule_yearly_snapshots(*, year: int | None = None) -> list[Snapshot]:
+    """Create the missing yearly snapshots for ``year`` (default: the previous calendar year)."""
+    year = year or previous_year()
+    created = []
+    for account in accounts_active_in(year).order_by("pk").iterator():
+        snapshot, was_created = request_yearly_snapshot(account=account, year=year)
+        if was_created:
+            created.append(snapshot)
+    return created
+
+
+def catch_up_snapshots(*, today: dt.date | None = None) -> list[Snapshot]:
+    """Create every yearly snapshot that should exist but does not (the worker was down on
+    2 January, an account was approved retroactively), re-send builds whose message was lost,
+    and try failed builds again once a day (a closing account waits for its closure snapshot).
+    """
+    today = today or timezone.localdate()
+    first = (
+        SocialAccount.objects.filter(approved_at__isnull=False)
+        .order_by("approved_at")
+        .values_list("approved_at", flat=True)
+        .first()
+    )
+    created: list[Snapshot] = []
+    if first is not None:
+        for year in range(timezone.localtime(first).year, today.year):
+            created += schedule_yearly_snapshots(year=year)
+
+    stale = timezone.now() - dt.timedelta(minutes=settings.ARCHIVING_STALE_MINUTES)
+    forgotten = Snapshot.objects.filter(
+        Q(status=SnapshotStatus.PENDING, created_at__lt=stale)
+        | Q(status=SnapshotStatus.BUILDING, started_at__lt=stale)
+        | Q(status=SnapshotStatus.FAILED)
+    ).exclude(pk__in=[s.pk for s in created])
+    for snapshot in forgotten:
+        with transaction.atomic():
+            _enqueue_build(snapshot)
+    return created
+
+
+def _reuse_open(account: SocialAccount, kind: str) -> Snapshot | None:
+    return (
+        Snapshot.objects.filter(
+            account=account,
+            kind=kind,
+            status__in=(SnapshotStatus.PENDING, SnapshotStatus.BUILDING),
+        )
+        .order_by("-created_at")
+        .first()
+    )
+
+
+@transaction.atomic
+def request_closure_snapshot(*, account: SocialAccount, actor) -> Snapshot:
+    """The registry's closing service calls this when an account moves to ``closing``.
+
+    The snapshot covers the account's whole life, so the last package is complete on its own.
+    When it is complete, the build marks the account ``closed`` (``_mark_account_closed``).
+    Calling it again while a closure snapshot is on its way returns that one.
+    """
+    account = SocialAccount.objects.select_for_update().get(pk=account.pk)
+    existing = _reuse_open(account, SnapshotKind.CLOSURE)
+    if existing:
+        return existing
+    today = timezone.localdate()
+    started = account.starts_on or timezone.localtime(account.created_at).date()
+    snapshot = Snapshot.objects.create(
+        account=account,
+        kind=SnapshotKind.CLOSURE,
+        period_start=min(started, today),
+        period_end=today,
+        requested_by=actor,
+        reason=_("The account is closing."),
+    )
+    _enqueue_build(snapshot)
+    return snapshot
+
+
+def closure_hook(account: SocialAccount, *, requested_by=None) -> Snapshot:
+    """The registry's closure hook (setting ``ACCOUNTS_CLOSURE_HOOK``, see ``accounts.closing``).
+
+    ``accounts.services.account_close`` calls it inside its transaction after moving the account
+    to ``closing``; the build starts when that transaction commits.
+    """
+    actor = requested_by
+    if actor is None:
+        from accounts.models import AccountDecision, DecisionKind
+
+        started = (
+            AccountDecision.objects.filter(account=account, kind=DecisionKind.CLOSING_STARTED)
+            .select_related("actor")
+            .last()
+        )
+        actor = started.actor if started else None
+    return request_closure_snapshot(account=account, actor=actor)
+
+
+@transaction.atomic
+def request_change_snapshot(*, account: SocialAccount, actor, reason: str) -> Snapshot:
+    """A snapshot at a larger change (R19): the current year up to today, with the reason."""
+    account = SocialAccount.objects.select_for_update().get(pk=account.pk)
+    if not account.is_public:
+        raise ValidationError(_("Only an approved account can be archived."))
+    today = timezone.localdate()
+    started = account.starts_on or timezone.localtime(account.created_at).date()
+    start = max(dt.date(today.year, 1, 1), min(started, today))
+    snapshot = Snapshot.objects.create(
+        account=account,
+        kind=SnapshotKind.CHANGE,
+        period_start=start,
+        period_end=today,
+        requested_by=actor,
+        reason=reason.strip(),
+    )
+    _enqueue_build(snapshot)
+    return snapshot
+
+
+# --- Building ---------------------------------------------------------------------------------
+
+
+def _claim(snapshot_id: int) -> bool:
+    """Move the snapshot to ``building`` if no one else has: one conditional UPDATE, so two
+    workers handed the same task cannot both build (the loser changes no row)."""
+    now = timezone.now()
+    stale = now - dt.timedelta(minutes=settings.ARCHIVING_STALE_MINUTES)
+    changed = Snapshot.objects.filter(
+        Q(status__in=BUILDABLE) | Q(status=SnapshotStatus.BUILDING, started_at__lt=stale),
+        pk=snapshot_id,
+    ).update(status=SnapshotStatus.BUILDING, started_at=now, attempts=F("attempts") + 1, error="")
+    return changed == 1
+
+
+def build_snapshot(*, snapshot_id: int) -> Snapshot:
+    """Build the package of a snapshot; idempotent.
+
+    A complete or currently building snapshot is left alone. The package is written to a file in
+    the system's temporary folder and handed to the storage only when complete; on any failure
+    the temporary (and any stored) file is removed, the snapshot is marked ``failed`` with the
+    error, and the exception propagates so the task can retry.
+    """
+    if not _claim(snapshot_id):
+        return Snapshot.objects.get(pk=snapshot_id)
+    snapshot = Snapshot.objects.select_related("account").get(pk=snapshot_id)
+    fd, tmp_name = tempfile.mkstemp(prefix="haparanda-archive-", suffix=".zip")
+    os.close(fd)
+    tmp = Path(tmp_name)
+    stored_name = None
+    try:
+        info = PackageInfo(
+            package_id=str(snapshot.package_id),
+            kind=snapshot.kind,
+            period_start=snapshot.period_start,
+            period_end=snapshot.period_end,
+            account_id=snapshot.account_id,
+            reason=snapshot.reason,
+            creator=settings.MUNICIPALITY_NAME,
+        )
+        source = DatabaseSource(snapshot.account, snapshot.period_start, snapshot.period_end)
+        result = build_package(info, source, tmp, validate=settings.ARCHIVING_VALIDATE_XML)
+        name = snapshot.storage_name
+        # A name left by an attempt that died after saving belongs to this unfinished snapshot.
+        if default_storage.exists(name):
+            default_storage.delete(name)
+        with tmp.open("rb") as f:
+            stored_name = default_storage.save(name, File(f, name=Path(name).name))
+        return _complete(snapshot_id, stored_name, result)
+    except Exception as exc:
+        if stored_name:
+            default_storage.delete(stored_name)
+        _fail(snapshot_id, exc)
+        raise
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+@transaction.atomic
+def _complete(snapshot_id: int, stored_name: str, result) -> Snapshot:
+    snapshot = Snapshot.objects.select_for_update().select_related("account").get(pk=snapshot_id)
+    snapshot.status = SnapshotStatus.COMPLETE
+    snapshot.file.name = stored_name
+    snapshot.sha256 = result.sha256
+    snapshot.size = result.size
+    snapshot.counts = result.counts
+    snapshot.completed_at = timezone.now()
+    snapshot.error = ""
+    snapshot.save(
+        update_fields=["status", "file", "sha256", "size", "counts", "completed_at", "error"]
+    )
+    if snapshot.kind == SnapshotKind.CLOSURE:
+        _mark_account_closed(account=snapshot.account, actor=snapshot.requested_by)
+    logger.info(
+        "Snapshot %s complete: %s bytes, sha256 %s", snapshot.pk, result.size, result.sha256
+    )
+    return snapshot
+
+
+def _fail(snapshot_id: int, exc: Exception) -> None:
+    message = f"{type(exc).__name__}: {exc}"[:4000]
+    Snapshot.objects.filter(pk=snapshot_id).update(status=SnapshotStatus.FAILED, error=message)
+    logger.exception("Snapshot %s failed", snapshot_id)
+
+
+def _mark_account_closed(*, account: SocialAccount, actor) -> None:
+    """The account becomes ``closed`` only once its closure snapshot is complete; the registry
+    owns that transition. An account no longer ``closing`` (closed another way) is left alone,
+    so that completing the snapshot never fails on it."""
+    from accounts.services import account_mark_closed
+
+    account = SocialAccount.objects.select_for_update().get(pk=account.pk)
+    if account.status == AccountStatus.CLOSING:
+        account_mark_closed(account=account, actor=actor)
+
+
+# --- Fixity -----------------------------------------------------------------------------------
+
+
+def _rehash(name: str) -> tuple[str, int]:
+    import hashlib
+
+    digest = hashlib.sha256()
+    size = 0
+    with default_storage.open(name, "rb") as f:
+        while chunk := f.read(READ_CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
+@transaction.atomic
+def check_fixity(*, snapshot_id: int) -> FixityCheck:
+    """Re-hash one stored package and record the result on a new ``FixityCheck``."""
+    snapshot = Snapshot.objects.select_for_update().get(pk=snapshot_id)
+    if snapshot.status != SnapshotStatus.COMPLETE:
+        raise ValueError("Only complete snapshots have a package to check.")
+    actual, size = "", None
+    try:
+        actual, size = _rehash(snapshot.file.name)
+        result = FixityStatus.OK if actual == snapshot.sha256 else FixityStatus.MISMATCH
+    except FileNotFoundError:
+        result = FixityStatus.MISSING
+    check = FixityCheck.objects.create(
+        snapshot=snapshot,
+        result=result,
+        expected_sha256=snapshot.sha256,
+        actual_sha256=actual,
+        actual_size=size,
+    )
+    snapshot.fixity_status = result
+    snapshot.fixity_checked_at = check.checked_at
+    snapshot.save(update_fields=["fixity_status", "fixity_checked_at"])
+    return check
+
+
+def check_all_fixity() -> list[FixityCheck]:
+    """Re-hash every stored package; report every mismatch to the communicators in one e-mail."""
+    problems = []
+    ids = Snapshot.objects.filter(status=SnapshotStatus.COMPLETE).values_list("pk", flat=True)
+    for snapshot_id in ids.iterator():
+        check = check_fixity(snapshot_id=snapshot_id)
+        if not check.is_ok:
+            problems.append(check)
+    if problems:
+        _report_fixity_problems(problems)
+    return problems
+
+
+def _report_fixity_problems(problems: list[FixityCheck]) -> None:
+    recipients = {settings.COMMUNICATOR_EMAIL} if settings.COMMUNICATOR_EMAIL else set()
+    recipients |= set(
+        get_user_model()
+        .objects.filter(is_communicator=True, is_active=True)
+        .exclude(email="")
+        .values_list("email", flat=True)
+    )
+    lines = []
+    for check in problems:
+        snapshot = Snapshot.objects.select_related("account").get(pk=check.snapshot_id)
+        lines.append(
+            _(
+                "%(account)s, %(kind)s %(start)s–%(end)s, package %(package)s: %(result)s. "
+                "Expected SHA-256 %(expected)s, found %(actual)s."
+            )
+            % {
+                "account": snapshot.account,
+                "kind": snapshot.get_kind_display(),
+                "start": snapshot.period_start,
+                "end": snapshot.period_end,
+                "package": snapshot.package_id,
+                "result": check.get_result_display(),
+                "expected": check.expected_sha256,
+                "actual": check.actual_sha256 or "-",
+            }
+        )
+    body = "\n\n".join(
+        [
+            str(_("The fixity check found archived packages that have changed or are missing:")),
+            *lines,
+            str(_("Restore these packages from backup and check them again.")),
+        ]
+    )
+    send_mail(
+        subject=str(_("Archive fixity check: %(count)d problem(s)") % {"count": len(problems)}),
+        message=body,
+        from_email=None,
+        recipient_list=sorted(recipients),
+    )
