@@ -695,3 +695,23 @@ def test_a_new_user_can_apply(department):
     account = services.application_create(actor=applicant, data=_data(department))
     assert account.created_by == applicant
     assert account.created_at <= timezone.now()
+
+
+@pytest.mark.django_db
+def test_the_database_itself_refuses_to_change_a_decision_in_postgresql(submitted_account, owner):
+    """Even raw SQL cannot rewrite or erase the decision record (R23)."""
+    from django.db import DatabaseError, connection, transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the trigger guards PostgreSQL, the production database")
+    decision = AccountDecision.objects.create(
+        account=submitted_account, kind="submitted", actor=owner, comment="Skickad."
+    )
+    for sql in (
+        "UPDATE accounts_accountdecision SET comment = 'ändrad' WHERE id = %s",
+        "DELETE FROM accounts_accountdecision WHERE id = %s",
+    ):
+        with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql, [decision.pk])
+    decision.refresh_from_db()
+    assert decision.comment == "Skickad."

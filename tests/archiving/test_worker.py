@@ -11,6 +11,7 @@ import pytest
 from celery.contrib.testing.worker import start_worker
 from django.core.files.storage import default_storage
 from django.db import connection
+from kombu import pools as kombu_pools
 
 from archiving import tasks
 from archiving.models import Snapshot, SnapshotStatus
@@ -30,11 +31,15 @@ def _redis_reachable() -> bool:
 
 
 def _drop_broker_connections():
-    """Forget pooled connections and producers made for the broker configured before."""
+    """Forget pooled connections and producers made for the broker configured before.
+
+    kombu also keeps producer pools in a global registry keyed by connection: reset it too, or
+    the next task sent (even an eager one acquires a producer) finds a closed pool."""
     if app._pool is not None:
         app._pool.force_close_all()
     app._pool = None
     app.amqp._producer_pool = None
+    kombu_pools.reset()
 
 
 @pytest.fixture
