@@ -49,7 +49,8 @@ def parse(page, *, own_account_id: str, now: dt.datetime) -> list[InboundChange]
     if not isinstance(page, list):
         raise PayloadError("expected a list of notifications")
     changes = []
-    for notification in page:
+    # Pages come newest first; oldest first lets a reply find the mention it answers.
+    for notification in reversed(page):
         if not isinstance(notification, dict):
             raise PayloadError("a notification that is not an object")
         status = notification.get("status")

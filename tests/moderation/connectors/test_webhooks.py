@@ -156,9 +156,7 @@ def test_an_edited_comment_keeps_both_versions(post_webhook, facebook_config):
     assert "fortfarande" not in item.versions.get(number=1).text
 
 
-def test_a_removed_comment_is_kept_with_its_text_and_marked_deleted(
-    post_webhook, facebook_config
-):
+def test_a_removed_comment_is_kept_with_its_text_and_marked_deleted(post_webhook, facebook_config):
     post_webhook(fixture_bytes("facebook_comment_add.json"))
     response = post_webhook(fixture_bytes("facebook_comment_remove.json"))
     assert response.status_code == 200
@@ -271,9 +269,7 @@ def test_an_instagram_comment_becomes_an_item(post_webhook, instagram_config):
     assert item.status == ItemStatus.NEW
 
 
-def test_the_accounts_own_instagram_reply_is_linked_and_not_queued(
-    post_webhook, instagram_config
-):
+def test_the_accounts_own_instagram_reply_is_linked_and_not_queued(post_webhook, instagram_config):
     post_webhook(fixture_bytes("instagram_comment.json"), platform="instagram")
     post_webhook(fixture_bytes("instagram_reply.json"), platform="instagram")
     reply = Item.objects.get(platform_id="17860000000000002")
