@@ -18,7 +18,7 @@ from moderation.models import (
     OutboundKind,
     OutboundStatus,
 )
-from moderation.response_model import LegalGround, Outcome
+from moderation.response_model import LegalGround
 from moderation.services import triage_item
 
 from ..conftest import make_item
