@@ -51,6 +51,59 @@ class UnknownAccount(Exception):
     """An event for a page or account that no enabled connector maps to a registry account."""
 
 
+# --- Configuration ----------------------------------------------------------------------------
+
+ACCOUNT_PLATFORMS = {
+    ConnectorPlatform.FACEBOOK: "facebook",
+    ConnectorPlatform.INSTAGRAM: "instagram",
+    ConnectorPlatform.MASTODON: "mastodon",
+}
+
+
+def connector_configure(
+    *,
+    account: SocialAccount,
+    platform: str,
+    external_id: str,
+    api_base: str = "",
+    token_env: str = "",
+    token: str = "",
+    enabled: bool = True,
+) -> tuple[ConnectorConfig, bool]:
+    """Map a platform page or account to a registry account, idempotently by (platform, id).
+    A token given here is stored encrypted; ``token_env`` names a variable to read it from."""
+    from .secrets import encrypt
+
+    external_id = external_id.strip()
+    if platform not in ConnectorPlatform.values:
+        raise ValidationError({"platform": "unknown platform"})
+    if account.platform != ACCOUNT_PLATFORMS[platform]:
+        raise ValidationError({"platform": "the account is on another platform"})
+    if not external_id:
+        raise ValidationError({"external_id": "the page or account id is missing"})
+    if platform == ConnectorPlatform.MASTODON and not api_base.startswith("https://"):
+        raise ValidationError({"api_base": "a Mastodon connector needs its https:// server"})
+    with transaction.atomic():
+        config = (
+            ConnectorConfig.objects.select_for_update()
+            .filter(platform=platform, external_id=external_id)
+            .first()
+        )
+        created = config is None
+        if created:
+            config = ConnectorConfig(platform=platform, external_id=external_id)
+        config.account = account
+        config.api_base = api_base
+        config.enabled = enabled
+        if token_env:
+            config.token_env, config.token_encrypted = token_env, ""
+        elif token:
+            config.token_env, config.token_encrypted = "", encrypt(token)
+        config.save()
+    logger.info("connector %s %s for account %s", platform, external_id, account.pk)
+    return config, created
+
+
 # --- Inbound ----------------------------------------------------------------------------------
 
 
