@@ -326,3 +326,26 @@ def test_a_failed_event_is_processed_after_the_page_is_configured_and_retried(
     assert event.status == RawEventStatus.PROCESSED
     assert event.attempts == 2
     assert Item.objects.filter(platform_id="800000000000001_600000000000001").exists()
+
+
+def test_the_sweep_processes_events_whose_task_was_lost(client, facebook_config):
+    """A stored event whose message never reached a worker is picked up by beat's sweep."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from moderation.connectors.meta import sign
+    from moderation.connectors.services import retry_failures
+
+    body = fixture_bytes("facebook_comment_add.json")
+    client.post(
+        reverse("moderation:webhook_facebook"),
+        data=body,
+        content_type="application/json",
+        HTTP_X_HUB_SIGNATURE_256=sign(body, APP_SECRET),
+    )
+    assert retry_failures() == (0, 0)  # fresh: its own task may still be on its way
+    RawEvent.objects.update(received_at=timezone.now() - dt.timedelta(minutes=30))
+    assert retry_failures() == (1, 0)
+    assert RawEvent.objects.get().status == RawEventStatus.PROCESSED
+    assert Item.objects.filter(platform_id=COMMENT_ID).exists()
