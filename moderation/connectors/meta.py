@@ -123,43 +123,52 @@ def _graph(path: str) -> str:
     return f"{settings.META_GRAPH_URL.rstrip('/')}/{settings.META_GRAPH_VERSION}/{path}"
 
 
-class FacebookConnector:
+def appsecret_proof(token: str) -> str:
+    """Meta's proof that a server call comes from the app: HMAC-SHA256 of the token with the
+    app secret. Required when the app enables "Require App Secret"; harmless otherwise."""
+    return hmac.new(
+        settings.META_APP_SECRET.encode("utf-8"), token.encode("utf-8"), hashlib.sha256
+    ).hexdigest()
+
+
+class _GraphConnector:
+    def __init__(self, token: str):
+        self.token = token
+
+    def _call(self, method: str, path: str, data: dict | None = None):
+        proof = {"appsecret_proof": appsecret_proof(self.token)} if settings.META_APP_SECRET else {}
+        if method == "DELETE":
+            return http_request(method, _graph(path), token=self.token, params=proof)
+        return http_request(method, _graph(path), token=self.token, data={**(data or {}), **proof})
+
+
+class FacebookConnector(_GraphConnector):
     """Graph API on a Page's comments, with the Page access token."""
 
-    def __init__(self, token: str):
-        self.token = token
-
     def reply(self, *, platform_id: str, text: str, author_name: str = "") -> SendResult:
-        response = http_request(
-            "POST", _graph(f"{platform_id}/comments"), token=self.token, data={"message": text}
-        )
+        response = self._call("POST", f"{platform_id}/comments", {"message": text})
         return SendResult(platform_id=json_id(response))
 
     def hide(self, *, platform_id: str) -> SendResult:
-        http_request("POST", _graph(platform_id), token=self.token, data={"is_hidden": "true"})
+        self._call("POST", platform_id, {"is_hidden": "true"})
         return SendResult()
 
     def delete(self, *, platform_id: str) -> SendResult:
-        http_request("DELETE", _graph(platform_id), token=self.token)
+        self._call("DELETE", platform_id)
         return SendResult()
 
 
-class InstagramConnector:
+class InstagramConnector(_GraphConnector):
     """Graph API on an Instagram professional account's comments."""
 
-    def __init__(self, token: str):
-        self.token = token
-
     def reply(self, *, platform_id: str, text: str, author_name: str = "") -> SendResult:
-        response = http_request(
-            "POST", _graph(f"{platform_id}/replies"), token=self.token, data={"message": text}
-        )
+        response = self._call("POST", f"{platform_id}/replies", {"message": text})
         return SendResult(platform_id=json_id(response))
 
     def hide(self, *, platform_id: str) -> SendResult:
-        http_request("POST", _graph(platform_id), token=self.token, data={"hide": "true"})
+        self._call("POST", platform_id, {"hide": "true"})
         return SendResult()
 
     def delete(self, *, platform_id: str) -> SendResult:
-        http_request("DELETE", _graph(platform_id), token=self.token)
+        self._call("DELETE", platform_id)
         return SendResult()

@@ -336,9 +336,10 @@ def outbound_plan(*, action: ModerationAction, actor: User) -> list[OutboundActi
         wanted.append((OutboundKind.DELETE, ""))
     elif action.outcome == Outcome.FORWARD_TO_DEPARTMENT:
         wanted.append((OutboundKind.HIDE, ""))
-    if not wanted:
-        return []
     item = action.item
+    if not wanted or item.deleted_by_author_at is not None:
+        # The author already deleted it: there is nothing left to answer, hide or delete.
+        return []
     manual = isinstance(_safe_connector(item), ManualConnector)
     created = [
         OutboundAction.objects.create(

@@ -4,6 +4,8 @@ shown and retried; evidence is always taken before a delete is sent."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from urllib.parse import parse_qs
 
 import pytest
@@ -22,9 +24,11 @@ from moderation.response_model import LegalGround
 from moderation.services import triage_item
 
 from ..conftest import make_item
-from .conftest import GRAPH, MASTODON_BASE, MASTODON_TOKEN, PAGE_TOKEN, fixture_json
+from .conftest import APP_SECRET, GRAPH, MASTODON_BASE, MASTODON_TOKEN, PAGE_TOKEN, fixture_json
 
 pytestmark = pytest.mark.django_db
+
+PROOF = hmac.new(APP_SECRET.encode(), PAGE_TOKEN.encode(), hashlib.sha256).hexdigest()
 
 NO5 = ["nej"] * 5
 ANSWER = [*NO5, "ja", "ja"]
@@ -67,7 +71,11 @@ def triage(owner, response_model, django_capture_on_commit_callbacks):
 
 
 def form(call) -> dict:
-    return {k: v[0] for k, v in parse_qs(call.request.body).items()}
+    """The form body without Meta's appsecret_proof, which is checked on its own."""
+    body = {k: v[0] for k, v in parse_qs(call.request.body or "").items()}
+    if "graph.facebook.com" in call.request.url:
+        assert body.pop("appsecret_proof") == PROOF
+    return body
 
 
 def remove_fields():
@@ -99,7 +107,7 @@ def test_an_answer_is_posted_as_a_reply_to_the_facebook_comment(fb_item, triage)
     call = responses.calls[0]
     assert call.request.method == "POST"
     assert call.request.url == f"{GRAPH}/{FB_COMMENT}/comments"
-    assert form(call)["message"] == action.reply_text
+    assert form(call) == {"message": action.reply_text}
     assert call.request.headers["Authorization"] == f"Bearer {PAGE_TOKEN}"
     assert PAGE_TOKEN not in call.request.url
     outbound = OutboundAction.objects.get()
@@ -121,7 +129,7 @@ def test_a_removal_takes_evidence_then_deletes_the_facebook_comment(fb_item, tri
     triage(fb_item, REMOVE, **remove_fields())
     assert len(responses.calls) == 1
     assert responses.calls[0].request.method == "DELETE"
-    assert responses.calls[0].request.url == f"{GRAPH}/{FB_COMMENT}"
+    assert responses.calls[0].request.url == f"{GRAPH}/{FB_COMMENT}?appsecret_proof={PROOF}"
     assert seen == [1]  # the evidence was stored when the delete went out
     assert OutboundAction.objects.get().status == OutboundStatus.SENT
 
@@ -180,7 +188,7 @@ def test_an_instagram_comment_is_deleted_after_the_evidence(ig_item, triage):
     responses.add(responses.DELETE, f"{GRAPH}/{IG_COMMENT}", json={"success": True})
     triage(ig_item, REMOVE, **remove_fields())
     assert responses.calls[0].request.method == "DELETE"
-    assert responses.calls[0].request.url == f"{GRAPH}/{IG_COMMENT}"
+    assert responses.calls[0].request.url == f"{GRAPH}/{IG_COMMENT}?appsecret_proof={PROOF}"
     assert Evidence.objects.filter(item=ig_item).exists()
 
 
@@ -361,3 +369,23 @@ def test_the_sweep_retries_failures_below_the_limit(fb_item, triage, settings):
     # At the limit the sweep leaves it to a person, who sees it on the connectors page.
     assert retry_failures() == (0, 0)
     assert len(responses.calls) == 2
+
+
+@responses.activate
+def test_nothing_is_sent_for_an_item_the_author_already_deleted(fb_item, triage):
+    from moderation.services import ingest_item
+
+    ingest_item(
+        account=fb_item.account,
+        platform_id=fb_item.platform_id,
+        kind=fb_item.kind,
+        author_name=fb_item.author_name,
+        text=fb_item.text,
+        published_at=fb_item.published_at,
+        source=fb_item.source,
+        deleted=True,
+    )
+    fb_item.refresh_from_db()
+    triage(fb_item, REMOVE, **remove_fields())
+    assert len(responses.calls) == 0
+    assert not OutboundAction.objects.exists()
