@@ -24,6 +24,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_safe
 
+from archiving.selectors import public_snapshots_for
+
 from . import public_selectors as selectors
 from .models import Platform
 from .platforms import parse_profile_url
@@ -215,6 +217,8 @@ def account_detail(request, pk: int):
             "is_closed": selectors.public_status(account) == selectors.PUBLIC_CLOSED,
             "closed_on": selectors.closed_on(account),
             "contact_email": account.public_contact or settings.COMMUNICATOR_EMAIL,
+            # That snapshots exist (never the packages), so a copy handed out can be verified.
+            "snapshots": public_snapshots_for(account),
         },
     )
 

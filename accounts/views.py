@@ -341,6 +341,8 @@ def _render_detail(request, account: SocialAccount, **bound):
         if account.status in (AccountStatus.ACTIVE, AccountStatus.CLOSING)
         else [],
         "can_edit": editable or (active and manages),
+        # The archive is for the communicator and the owner (archiving.permissions).
+        "can_see_archive": manages and account.is_public,
         "acts_for": acts_for_account(user, account),
         "latest_request": next(
             (d for d in reversed(history) if d.kind == DecisionKind.CHANGES_REQUESTED), None

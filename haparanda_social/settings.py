@@ -258,7 +258,6 @@ LOGGING = {
 OVERSIGHT_HOUR = env.int("OVERSIGHT_HOUR", default=14)
 if not 0 <= OVERSIGHT_HOUR <= 23:
     raise ValueError("OVERSIGHT_HOUR must be an hour, 0–23.")
-from celery.schedules import crontab  # noqa: E402
 
 CELERY_BEAT_SCHEDULE["moderation-oversight"] = {
     "task": "moderation.tasks.send_oversight_reminders",

@@ -157,3 +157,24 @@ def test_the_owner_overview_lists_only_owned_accounts(owner_client, account, com
     body = owner_client.get(reverse("archiving:overview")).content.decode()
     assert str(mine.package_id) in body
     assert str(theirs.package_id) not in body
+
+
+def test_the_public_account_page_lists_the_snapshot_checksum_but_no_package(
+    anonymous_client, account, complete
+):
+    response = anonymous_client.get(reverse("public:account_detail", args=[account.pk]))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert complete.sha256 in html
+    assert reverse("archiving:download", args=[complete.package_id]) not in html
+    assert "/arkiv/" not in html
+
+
+@pytest.mark.parametrize(("who", "links"), [("owner", True), ("deputy", False)])
+def test_the_account_page_links_to_the_archive_only_for_who_may_see_it(
+    request, who, links, account
+):
+    client = request.getfixturevalue(f"{who}_client")
+    response = client.get(reverse("accounts:account_detail", args=[account.pk]))
+    archive_url = reverse("archiving:account_snapshots", args=[account.pk])
+    assert (archive_url in response.content.decode()) is links
