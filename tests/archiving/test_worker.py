@@ -7,6 +7,7 @@ import socket
 import time
 import uuid
 
+import kombu.pools
 import pytest
 from celery.contrib.testing.worker import start_worker
 from django.core.files.storage import default_storage
@@ -35,6 +36,8 @@ def _drop_broker_connections():
         app._pool.force_close_all()
     app._pool = None
     app.amqp._producer_pool = None
+    # app.pool lives in kombu's global registry: a closed pool left there is handed out again.
+    kombu.pools.reset()
 
 
 @pytest.fixture
