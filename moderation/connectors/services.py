@@ -121,7 +121,9 @@ def raw_event_store(
         )
         from ..tasks import process_raw_event
 
-        transaction.on_commit(lambda: process_raw_event.delay(event.pk))
+        # Robust: with the broker down the event is still stored and acknowledged; beat's sweep
+        # processes it later.
+        transaction.on_commit(lambda: process_raw_event.delay(event.pk), robust=True)
     return event
 
 
@@ -356,7 +358,10 @@ def outbound_plan(*, action: ModerationAction, actor: User) -> list[OutboundActi
         from ..tasks import send_outbound_action
 
         for outbound in created:
-            transaction.on_commit(lambda pk=outbound.pk: send_outbound_action.delay(pk))
+            # Robust: a broker failure must not undo the recorded outcome; the sweep sends it.
+            transaction.on_commit(
+                lambda pk=outbound.pk: send_outbound_action.delay(pk), robust=True
+            )
     return created
 
 

@@ -349,3 +349,19 @@ def test_the_sweep_processes_events_whose_task_was_lost(client, facebook_config)
     assert retry_failures() == (1, 0)
     assert RawEvent.objects.get().status == RawEventStatus.PROCESSED
     assert Item.objects.filter(platform_id=COMMENT_ID).exists()
+
+
+def test_with_the_broker_down_the_event_is_still_stored_and_acknowledged(
+    post_webhook, facebook_config, monkeypatch
+):
+    from kombu.exceptions import OperationalError
+
+    from moderation import tasks
+
+    def broker_down(*args, **kwargs):
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(tasks.process_raw_event, "delay", broker_down)
+    response = post_webhook(fixture_bytes("facebook_comment_add.json"))
+    assert response.status_code == 200
+    assert RawEvent.objects.get().status == RawEventStatus.RECEIVED
