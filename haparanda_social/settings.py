@@ -272,3 +272,28 @@ ARCHIVING_STALE_MINUTES = env.int("ARCHIVING_STALE_MINUTES", default=120)
 ARCHIVING_VALIDATE_XML = env.bool("ARCHIVING_VALIDATE_XML", default=True)
 # Closing an account takes a closure snapshot; the account is closed when it is complete.
 ACCOUNTS_CLOSURE_HOOK = "archiving.services.closure_hook"
+
+# --- Connectors ---------------------------------------------------------------------------------
+# Facebook and Instagram webhooks: every POST is verified with the app secret (X-Hub-Signature-256)
+# before anything is stored; the verify token answers Meta's subscription handshake.
+META_APP_SECRET = env("META_APP_SECRET", default="")
+META_VERIFY_TOKEN = env("META_VERIFY_TOKEN", default="")
+META_GRAPH_VERSION = env("META_GRAPH_VERSION", default="v21.0")
+META_GRAPH_URL = env("META_GRAPH_URL", default="https://graph.facebook.com")
+# How often beat polls each connected Mastodon account for mentions.
+MASTODON_POLL_SECONDS = env.int("MASTODON_POLL_SECONDS", default=120)
+# Key for the access tokens stored in the database (Fernet); derived from SECRET_KEY when unset.
+CONNECTOR_SECRET_KEY = env("CONNECTOR_SECRET_KEY", default="")
+CONNECTOR_HTTP_TIMEOUT = env.float("CONNECTOR_HTTP_TIMEOUT", default=10.0)
+# A raw event or outbound action that failed is retried by beat up to this many attempts; after
+# that it waits for the communicator's retry button.
+CONNECTOR_MAX_ATTEMPTS = env.int("CONNECTOR_MAX_ATTEMPTS", default=5)
+CONNECTOR_RETRY_MINUTES = env.int("CONNECTOR_RETRY_MINUTES", default=10)
+CELERY_BEAT_SCHEDULE["moderation-mastodon-poll"] = {
+    "task": "moderation.tasks.poll_mastodon_accounts",
+    "schedule": float(MASTODON_POLL_SECONDS),
+}
+CELERY_BEAT_SCHEDULE["moderation-connector-retry"] = {
+    "task": "moderation.tasks.retry_connector_failures",
+    "schedule": float(CONNECTOR_RETRY_MINUTES * 60),
+}

@@ -386,3 +386,173 @@ class IngestToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+# --- Platform connectors ----------------------------------------------------------------------
+
+
+class ConnectorPlatform(models.TextChoices):
+    FACEBOOK = "facebook", "Facebook"
+    INSTAGRAM = "instagram", "Instagram"
+    MASTODON = "mastodon", "Mastodon"
+
+
+class ConnectorConfig(models.Model):
+    """Which platform page or account feeds which registry account, and how to act on it.
+
+    ``external_id`` is the Facebook Page id, the Instagram professional account id or the
+    Mastodon account id; an event for an id with no enabled config is refused, never guessed.
+    The access token is read from the environment variable named in ``token_env`` or stored
+    encrypted in ``token_encrypted`` (see ``connectors.secrets``); it is never shown back.
+    Without a token the account gets the manual connector for outbound actions.
+    """
+
+    account = models.ForeignKey(
+        "accounts.SocialAccount",
+        verbose_name=_("account"),
+        on_delete=models.PROTECT,
+        related_name="connector_configs",
+    )
+    platform = models.CharField(_("platform"), max_length=20, choices=ConnectorPlatform.choices)
+    external_id = models.CharField(_("page or account id on the platform"), max_length=200)
+    api_base = models.URLField(_("server address"), blank=True)
+    token_env = models.CharField(
+        _("environment variable with the token"), max_length=100, blank=True
+    )
+    token_encrypted = models.TextField(_("encrypted token"), blank=True, editable=False)
+    enabled = models.BooleanField(_("enabled"), default=True)
+    # Mastodon: the newest notification id already stored (opaque string, never compared).
+    cursor = models.CharField(_("cursor"), max_length=200, blank=True)
+    last_polled_at = models.DateTimeField(_("last polled"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("connector configuration")
+        verbose_name_plural = _("connector configurations")
+        ordering = ["platform", "external_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["platform", "external_id"], name="unique_connector_external_id"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_platform_display()} {self.external_id}"
+
+    @property
+    def has_token(self) -> bool:
+        return bool(self.token_env or self.token_encrypted)
+
+
+class RawEventStatus(models.TextChoices):
+    RECEIVED = "received", _("Received")
+    PROCESSED = "processed", _("Processed")
+    FAILED = "failed", _("Failed")
+
+
+class RawEvent(models.Model):
+    """A webhook body or a polled page exactly as it arrived, stored before it is processed so
+    that nothing is lost when processing fails; a failed event is kept and can be retried."""
+
+    source = models.CharField(_("source"), max_length=20, choices=ConnectorPlatform.choices)
+    body = models.TextField(_("raw body"))
+    body_sha256 = models.CharField(_("SHA-256 of the body"), max_length=64, db_index=True)
+    config = models.ForeignKey(
+        ConnectorConfig,
+        verbose_name=_("connector configuration"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="raw_events",
+    )
+    received_at = models.DateTimeField(_("received"), default=timezone.now)
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=RawEventStatus.choices,
+        default=RawEventStatus.RECEIVED,
+    )
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    error = models.TextField(_("error"), blank=True)
+    processed_at = models.DateTimeField(_("processed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("raw event")
+        verbose_name_plural = _("raw events")
+        ordering = ["received_at", "pk"]
+        indexes = [models.Index(fields=["status", "received_at"], name="rawevent_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.pk} ({self.status})"
+
+
+class OutboundKind(models.TextChoices):
+    REPLY = "reply", _("Reply")
+    HIDE = "hide", _("Hide")
+    DELETE = "delete", _("Delete")
+
+
+class OutboundStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting to be sent")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+    MANUAL = "manual", _("To be done by hand")
+    CONFIRMED = "confirmed", _("Done by hand")
+
+
+class OutboundAction(models.Model):
+    """A reply, hide or delete that a moderation outcome asks of the platform: sent through the
+    account's connector, or done by hand and confirmed by the person. A failure is kept with its
+    error and retried; it is never dropped."""
+
+    item = models.ForeignKey(
+        Item, verbose_name=_("item"), on_delete=models.PROTECT, related_name="outbound_actions"
+    )
+    moderation_action = models.ForeignKey(
+        ModerationAction,
+        verbose_name=_("moderation action"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="outbound_actions",
+    )
+    kind = models.CharField(_("action"), max_length=20, choices=OutboundKind.choices)
+    text = models.TextField(_("text"), blank=True)
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=OutboundStatus.choices,
+        default=OutboundStatus.PENDING,
+    )
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    error = models.TextField(_("error"), blank=True)
+    platform_result_id = models.CharField(_("id on the platform"), max_length=200, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    last_attempt_at = models.DateTimeField(_("last attempt"), null=True, blank=True)
+    done_at = models.DateTimeField(_("done"), null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("confirmed by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("outbound action")
+        verbose_name_plural = _("outbound actions")
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["status", "created_at"], name="outbound_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.item_id} ({self.status})"

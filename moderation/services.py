@@ -420,6 +420,10 @@ def triage_item(
                 reason=reason.strip(),
                 visitor_notice=values["visitor_notice"],
             )
+        # The reply, delete or hide the outcome asks of the platform, sent after commit.
+        from .connectors.services import outbound_plan
+
+        outbound_plan(action=action, actor=actor)
         if outcome == Outcome.MONITOR and troll:
             from .tasks import notify_communicator_of_troll
 

@@ -20,3 +20,26 @@ urlpatterns = [
         name="evidence_download",
     ),
 ]
+
+from .connectors import views as connector_views  # noqa: E402
+
+urlpatterns += [
+    path("webhooks/facebook/", connector_views.facebook_webhook, name="webhook_facebook"),
+    path("webhooks/instagram/", connector_views.instagram_webhook, name="webhook_instagram"),
+    path("kopplingar/", connector_views.connector_status, name="connectors"),
+    path(
+        "kopplingar/handelse/<int:pk>/forsok-igen/",
+        connector_views.raw_event_retry_view,
+        name="raw_event_retry",
+    ),
+    path(
+        "kopplingar/atgard/<int:pk>/forsok-igen/",
+        connector_views.outbound_retry_view,
+        name="outbound_retry",
+    ),
+    path(
+        "kopplingar/atgard/<int:pk>/bekrafta/",
+        connector_views.outbound_confirm_view,
+        name="outbound_confirm",
+    ),
+]

@@ -292,4 +292,11 @@ class Command(BaseCommand):
                 daily_check_record(
                     account=account, actor=owner, day=yesterday, note="Allt hanterat."
                 )
+        # A connector for the demo Page, without a token: its outcomes are done by hand and the
+        # connectors page has something to show.
+        from moderation.connectors.services import connector_configure
+
+        connector_configure(
+            account=accounts[FACEBOOK], platform="facebook", external_id="104500000000001"
+        )
         self.stdout.write(f"Moderation demo: {created} new items.")

@@ -1,0 +1,81 @@
+"""The interface each platform connector implements, the manual connector and the HTTP seam."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+import requests
+from django.conf import settings
+
+
+class ConnectorError(Exception):
+    """The platform refused or could not be reached; the message never holds a token."""
+
+
+class ManualRequired(Exception):
+    """This platform offers no API for the action; a person does it and confirms."""
+
+
+@dataclass
+class SendResult:
+    platform_id: str = ""
+
+
+class Connector(Protocol):
+    def reply(self, *, platform_id: str, text: str, author_name: str = "") -> SendResult: ...
+
+    def hide(self, *, platform_id: str) -> SendResult: ...
+
+    def delete(self, *, platform_id: str) -> SendResult: ...
+
+
+class ManualConnector:
+    """For accounts without a configured connector: every action is done by hand on the
+    platform and confirmed by the person who did it."""
+
+    def reply(self, *, platform_id: str, text: str, author_name: str = "") -> SendResult:
+        raise ManualRequired
+
+    def hide(self, *, platform_id: str) -> SendResult:
+        raise ManualRequired
+
+    def delete(self, *, platform_id: str) -> SendResult:
+        raise ManualRequired
+
+
+def http_request(method: str, url: str, *, token: str, **kwargs) -> requests.Response:
+    """The one outbound HTTP seam. The token goes in the Authorization header, never in the URL,
+    so it cannot end up in an error message or a log line."""
+    headers = {"Authorization": f"Bearer {token}", **kwargs.pop("headers", {})}
+    try:
+        response = requests.request(
+            method, url, headers=headers, timeout=settings.CONNECTOR_HTTP_TIMEOUT, **kwargs
+        )
+    except requests.RequestException as exc:
+        raise ConnectorError(f"{method} {url}: {type(exc).__name__}") from None
+    if response.status_code >= 400:
+        raise ConnectorError(f"{method} {url}: HTTP {response.status_code} {_error_text(response)}")
+    return response
+
+
+def _error_text(response: requests.Response) -> str:
+    try:
+        data = response.json()
+    except ValueError:
+        return response.text[:300]
+    if isinstance(data, dict):
+        error = data.get("error")
+        if isinstance(error, dict):
+            return str(error.get("message", ""))[:300]
+        if error:
+            return str(error)[:300]
+    return str(data)[:300]
+
+
+def json_id(response: requests.Response) -> str:
+    try:
+        data = response.json()
+    except ValueError:
+        return ""
+    return str(data.get("id", "")) if isinstance(data, dict) else ""

@@ -1,0 +1,51 @@
+"""What a connector hands to ingestion: one change to one item, platform-neutral."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+
+class PayloadError(ValueError):
+    """The payload does not have the documented shape."""
+
+
+@dataclass(frozen=True)
+class InboundChange:
+    platform: str
+    # The Page, Instagram account or Mastodon account the change arrived for.
+    external_id: str
+    platform_id: str
+    kind: str
+    author_name: str
+    author_platform_id: str
+    text: str
+    published_at: dt.datetime
+    parent_platform_id: str = ""
+    link: str = ""
+    deleted: bool = False
+    edited: bool = False
+    changed_at: dt.datetime | None = None
+
+    @property
+    def by_owner(self) -> bool:
+        """Written by the account itself, that is by the municipality."""
+        return bool(self.author_platform_id) and self.author_platform_id == self.external_id
+
+
+def from_unix(value, default: dt.datetime) -> dt.datetime:
+    """Meta sends seconds since the epoch (sometimes milliseconds, sometimes an ISO string)."""
+    if isinstance(value, bool) or value in (None, ""):
+        return default
+    if isinstance(value, int | float):
+        seconds = value / 1000 if value > 10_000_000_000 else value
+        return dt.datetime.fromtimestamp(seconds, tz=dt.UTC)
+    if isinstance(value, str):
+        if value.isdigit():
+            return from_unix(int(value), default)
+        try:
+            parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return default
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+    return default

@@ -1,0 +1,489 @@
+"""Every write of the connectors: raw events, their processing into items, Mastodon polling and
+outbound actions. Ingestion goes through ``moderation.services.ingest_item``, the same idempotent
+service as manual entry, file import and the ingest endpoint, so a replay creates nothing new.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import SocialAccount, User
+
+from ..models import (
+    ConnectorConfig,
+    ConnectorPlatform,
+    Evidence,
+    Item,
+    ItemSource,
+    ModerationAction,
+    OutboundAction,
+    OutboundKind,
+    OutboundStatus,
+    RawEvent,
+    RawEventStatus,
+)
+from ..response_model import REPLY_OUTCOMES, Outcome
+from . import mastodon, meta
+from .base import Connector, ConnectorError, ManualConnector, ManualRequired
+from .events import InboundChange, PayloadError
+from .secrets import SecretUnavailable, token_for
+
+logger = logging.getLogger("moderation.connectors")
+
+CONNECTOR_SOURCES = {
+    ConnectorPlatform.FACEBOOK: ItemSource.FACEBOOK,
+    ConnectorPlatform.INSTAGRAM: ItemSource.INSTAGRAM,
+    ConnectorPlatform.MASTODON: ItemSource.MASTODON,
+}
+# A received event or pending action older than this lost its task (worker died, message lost).
+STALE_AFTER = dt.timedelta(minutes=10)
+
+
+class UnknownAccount(Exception):
+    """An event for a page or account that no enabled connector maps to a registry account."""
+
+
+# --- Configuration ----------------------------------------------------------------------------
+
+ACCOUNT_PLATFORMS = {
+    ConnectorPlatform.FACEBOOK: "facebook",
+    ConnectorPlatform.INSTAGRAM: "instagram",
+    ConnectorPlatform.MASTODON: "mastodon",
+}
+
+
+def connector_configure(
+    *,
+    account: SocialAccount,
+    platform: str,
+    external_id: str,
+    api_base: str = "",
+    token_env: str = "",
+    token: str = "",
+    enabled: bool = True,
+) -> tuple[ConnectorConfig, bool]:
+    """Map a platform page or account to a registry account, idempotently by (platform, id).
+    A token given here is stored encrypted; ``token_env`` names a variable to read it from."""
+    from .secrets import encrypt
+
+    external_id = external_id.strip()
+    if platform not in ConnectorPlatform.values:
+        raise ValidationError({"platform": "unknown platform"})
+    if account.platform != ACCOUNT_PLATFORMS[platform]:
+        raise ValidationError({"platform": "the account is on another platform"})
+    if not external_id:
+        raise ValidationError({"external_id": "the page or account id is missing"})
+    if platform == ConnectorPlatform.MASTODON and not api_base.startswith("https://"):
+        raise ValidationError({"api_base": "a Mastodon connector needs its https:// server"})
+    with transaction.atomic():
+        config = (
+            ConnectorConfig.objects.select_for_update()
+            .filter(platform=platform, external_id=external_id)
+            .first()
+        )
+        created = config is None
+        if created:
+            config = ConnectorConfig(platform=platform, external_id=external_id)
+        config.account = account
+        config.api_base = api_base
+        config.enabled = enabled
+        if token_env:
+            config.token_env, config.token_encrypted = token_env, ""
+        elif token:
+            config.token_env, config.token_encrypted = "", encrypt(token)
+        config.save()
+    logger.info("connector %s %s for account %s", platform, external_id, account.pk)
+    return config, created
+
+
+# --- Inbound ----------------------------------------------------------------------------------
+
+
+def raw_event_store(
+    *, source: str, body: bytes | str, config: ConnectorConfig | None = None
+) -> RawEvent:
+    """Store the body exactly as received and hand its processing to a worker after commit."""
+    text = body.decode("utf-8", errors="replace") if isinstance(body, bytes) else body
+    with transaction.atomic():
+        event = RawEvent.objects.create(
+            source=source,
+            body=text,
+            body_sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+            config=config,
+        )
+        from ..tasks import process_raw_event
+
+        # Robust: with the broker down the event is still stored and acknowledged; beat's sweep
+        # processes it later.
+        transaction.on_commit(lambda: process_raw_event.delay(event.pk), robust=True)
+    return event
+
+
+def raw_event_process(*, event_id: int) -> RawEvent:
+    """Turn a stored event into items. Processing is idempotent, so a retry or a replayed
+    webhook changes nothing already recorded; a failure is kept on the event with its error."""
+    with transaction.atomic():
+        event = RawEvent.objects.select_for_update().get(pk=event_id)
+        if event.status == RawEventStatus.PROCESSED:
+            return event
+        event.attempts += 1
+        try:
+            with transaction.atomic():
+                _apply(event)
+        except (
+            PayloadError,
+            UnknownAccount,
+            ValidationError,
+            ValueError,
+            TypeError,
+            KeyError,
+        ) as exc:
+            event.status = RawEventStatus.FAILED
+            event.error = f"{type(exc).__name__}: {exc}"[:2000]
+            logger.warning("raw event %s failed: %s", event.pk, event.error)
+        else:
+            event.status = RawEventStatus.PROCESSED
+            event.error = ""
+            event.processed_at = timezone.now()
+        event.save(update_fields=["status", "error", "attempts", "processed_at"])
+    return event
+
+
+def _apply(event: RawEvent) -> None:
+    now = timezone.now()
+    payload = json.loads(event.body)
+    if event.source == ConnectorPlatform.MASTODON:
+        if event.config is None:
+            raise UnknownAccount("a Mastodon page without its connector")
+        changes = mastodon.parse(payload, own_account_id=event.config.external_id, now=now)
+    else:
+        expected = "page" if event.source == ConnectorPlatform.FACEBOOK else "instagram"
+        if isinstance(payload, dict) and payload.get("object") != expected:
+            raise PayloadError(f"object {payload.get('object')!r} sent to the {event.source} hook")
+        changes = meta.parse(payload, now=now)
+    configs: dict[str, ConnectorConfig] = {}
+    for change in changes:
+        if change.external_id not in configs:
+            configs[change.external_id] = _config_for(change)
+        _ingest(change, configs[change.external_id].account)
+
+
+def _config_for(change: InboundChange) -> ConnectorConfig:
+    config = (
+        ConnectorConfig.objects.select_related("account")
+        .filter(
+            platform=change.platform,
+            external_id=change.external_id,
+            enabled=True,
+            account__in=SocialAccount.objects.active(),
+        )
+        .first()
+    )
+    if config is None:
+        logger.warning("refused an event for unknown %s id %s", change.platform, change.external_id)
+        raise UnknownAccount(f"no enabled connector for {change.platform} id {change.external_id}")
+    return config
+
+
+def _ingest(change: InboundChange, account: SocialAccount) -> None:
+    from ..services import ingest_item
+
+    source = CONNECTOR_SOURCES[change.platform]
+    if change.deleted:
+        # A removal carries no text: record the deletion on what we have, or nothing at all.
+        existing = Item.objects.filter(account=account, platform_id=change.platform_id).first()
+        if existing is None:
+            logger.info("removal of unseen %s %s ignored", change.platform, change.platform_id)
+            return
+        ingest_item(
+            account=account,
+            platform_id=existing.platform_id,
+            kind=existing.kind,
+            author_name=existing.author_name,
+            author_platform_id=existing.author_platform_id,
+            by_municipality=existing.by_municipality,
+            text=existing.text,
+            link=existing.link,
+            published_at=existing.published_at,
+            source=existing.source,
+            deleted=True,
+            changed_at=change.changed_at,
+        )
+        return
+    ingest_item(
+        account=account,
+        platform_id=change.platform_id,
+        kind=change.kind,
+        author_name=change.author_name[:200] or "?",
+        author_platform_id=change.author_platform_id[:200],
+        by_municipality=change.by_owner,
+        text=change.text,
+        link=change.link,
+        published_at=change.published_at,
+        source=source,
+        parent_platform_id=change.parent_platform_id,
+        changed_at=change.changed_at,
+    )
+
+
+def raw_event_retry(*, event: RawEvent, actor: User) -> bool:
+    """Queue a failed event again (the communicator's retry button)."""
+    with transaction.atomic():
+        event = RawEvent.objects.select_for_update().get(pk=event.pk)
+        if event.status != RawEventStatus.FAILED:
+            return False
+        logger.info("raw event %s retried by %s", event.pk, actor.get_username())
+        from ..tasks import process_raw_event
+
+        transaction.on_commit(lambda: process_raw_event.delay(event.pk))
+    return True
+
+
+def mastodon_poll(*, config: ConnectorConfig) -> int:
+    """Fetch new mentions page by page (``min_id`` cursor, ``Link: rel=prev`` for newer pages),
+    store each page as a raw event and process it. Returns the number of pages stored."""
+    try:
+        token = token_for(config)
+    except SecretUnavailable as exc:
+        _poll_failed(config, str(exc))
+        return 0
+    url = mastodon.notifications_url(config.api_base)
+    params: dict | None = mastodon.first_page_params(config.cursor)
+    stored = 0
+    while url and stored < mastodon.MAX_PAGES:
+        try:
+            body, newer = mastodon.fetch(url, token=token, params=params)
+        except ConnectorError as exc:
+            _poll_failed(config, str(exc))
+            return stored
+        try:
+            page = json.loads(body)
+        except ValueError:
+            page = None
+        if page == []:
+            break
+        with transaction.atomic():
+            event = RawEvent.objects.create(
+                source=ConnectorPlatform.MASTODON,
+                body=body,
+                body_sha256=hashlib.sha256(body.encode("utf-8")).hexdigest(),
+                config=config,
+            )
+            if isinstance(page, list) and isinstance(page[0], dict) and page[0].get("id"):
+                # Newest first: the first id is the cursor, whatever its form.
+                config.cursor = str(page[0]["id"])
+                config.save(update_fields=["cursor"])
+        stored += 1
+        event = raw_event_process(event_id=event.pk)
+        if event.status == RawEventStatus.FAILED:
+            break
+        url, params = newer, None
+    config.last_polled_at = timezone.now()
+    config.last_error = ""
+    config.save(update_fields=["last_polled_at", "last_error"])
+    return stored
+
+
+def _poll_failed(config: ConnectorConfig, error: str) -> None:
+    logger.warning("polling %s failed: %s", config, error)
+    config.last_polled_at = timezone.now()
+    config.last_error = error[:2000]
+    config.save(update_fields=["last_polled_at", "last_error"])
+
+
+# --- Outbound ---------------------------------------------------------------------------------
+
+
+def _config_for_item(item: Item) -> ConnectorConfig | None:
+    platform = {v: k for k, v in CONNECTOR_SOURCES.items()}.get(item.source)
+    if platform is None:
+        return None
+    return (
+        ConnectorConfig.objects.filter(account_id=item.account_id, platform=platform, enabled=True)
+        .order_by("pk")
+        .first()
+    )
+
+
+def connector_for(item: Item) -> Connector:
+    """The platform connector when the item came from a configured one, else the manual one.
+    Items registered by hand or imported have no platform id to act on, so they are manual."""
+    config = _config_for_item(item)
+    if config is None or not config.has_token:
+        return ManualConnector()
+    token = token_for(config)
+    if config.platform == ConnectorPlatform.FACEBOOK:
+        return meta.FacebookConnector(token)
+    if config.platform == ConnectorPlatform.INSTAGRAM:
+        return meta.InstagramConnector(token)
+    return mastodon.MastodonConnector(token, config.api_base)
+
+
+def outbound_plan(*, action: ModerationAction, actor: User) -> list[OutboundAction]:
+    """The platform actions an outcome asks for, in the triage's transaction: the reply, and
+    for a removal the delete (or hide, when the item goes on to case handling). Sending starts
+    after commit, so the evidence the removal took is stored before any delete is sent."""
+    wanted: list[tuple[str, str]] = []
+    if action.outcome in REPLY_OUTCOMES and action.reply_text:
+        wanted.append((OutboundKind.REPLY, action.reply_text))
+    if action.outcome == Outcome.REMOVE:
+        wanted.append((OutboundKind.DELETE, ""))
+    elif action.outcome == Outcome.FORWARD_TO_DEPARTMENT:
+        wanted.append((OutboundKind.HIDE, ""))
+    item = action.item
+    if not wanted or item.deleted_by_author_at is not None:
+        # The author already deleted it: there is nothing left to answer, hide or delete.
+        return []
+    manual = isinstance(_safe_connector(item), ManualConnector)
+    created = [
+        OutboundAction.objects.create(
+            item=item,
+            moderation_action=action,
+            kind=kind,
+            text=text,
+            requested_by=actor,
+            status=OutboundStatus.MANUAL if manual else OutboundStatus.PENDING,
+        )
+        for kind, text in wanted
+    ]
+    if not manual:
+        from ..tasks import send_outbound_action
+
+        for outbound in created:
+            # Robust: a broker failure must not undo the recorded outcome; the sweep sends it.
+            transaction.on_commit(
+                lambda pk=outbound.pk: send_outbound_action.delay(pk), robust=True
+            )
+    return created
+
+
+def _safe_connector(item: Item) -> Connector | None:
+    try:
+        return connector_for(item)
+    except SecretUnavailable:
+        # Configured but the token is missing: try anyway, so the failure shows and is retried.
+        return None
+
+
+def outbound_send(*, outbound_id: int) -> OutboundAction:
+    """Send one action through the item's connector. The row is locked while sending, so two
+    workers never send the same action twice."""
+    with transaction.atomic():
+        outbound = (
+            OutboundAction.objects.select_for_update().select_related("item").get(pk=outbound_id)
+        )
+        if outbound.status not in (OutboundStatus.PENDING, OutboundStatus.FAILED):
+            return outbound
+        outbound.attempts += 1
+        outbound.last_attempt_at = timezone.now()
+        try:
+            result = _send(outbound)
+        except ManualRequired:
+            outbound.status, outbound.error = OutboundStatus.MANUAL, ""
+        except (ConnectorError, SecretUnavailable) as exc:
+            outbound.status, outbound.error = OutboundStatus.FAILED, str(exc)[:2000]
+            logger.warning("outbound action %s failed: %s", outbound.pk, outbound.error)
+        else:
+            outbound.status, outbound.error = OutboundStatus.SENT, ""
+            outbound.platform_result_id = result.platform_id[:200]
+            outbound.done_at = timezone.now()
+        outbound.save(
+            update_fields=[
+                "status",
+                "error",
+                "attempts",
+                "last_attempt_at",
+                "platform_result_id",
+                "done_at",
+            ]
+        )
+    return outbound
+
+
+def _send(outbound: OutboundAction):
+    item = outbound.item
+    if outbound.kind == OutboundKind.DELETE:
+        # Evidence first, always: no delete leaves without a verified copy of the item.
+        evidence = Evidence.objects.filter(item=item).order_by("-taken_at", "-pk").first()
+        if evidence is None or not evidence.verifies():
+            raise ConnectorError("no verified evidence of the item; the delete was not sent")
+    connector = connector_for(item)
+    if outbound.kind == OutboundKind.REPLY:
+        if isinstance(connector, mastodon.MastodonConnector):
+            return connector.reply(
+                platform_id=item.platform_id,
+                text=outbound.text,
+                author_name=item.author_name,
+                idempotency_key=f"haparanda-outbound-{outbound.pk}",
+            )
+        return connector.reply(
+            platform_id=item.platform_id, text=outbound.text, author_name=item.author_name
+        )
+    if outbound.kind == OutboundKind.HIDE:
+        return connector.hide(platform_id=item.platform_id)
+    return connector.delete(platform_id=item.platform_id)
+
+
+def outbound_retry(*, outbound: OutboundAction, actor: User) -> bool:
+    with transaction.atomic():
+        outbound = OutboundAction.objects.select_for_update().get(pk=outbound.pk)
+        if outbound.status != OutboundStatus.FAILED:
+            return False
+        logger.info("outbound action %s retried by %s", outbound.pk, actor.get_username())
+        from ..tasks import send_outbound_action
+
+        transaction.on_commit(lambda: send_outbound_action.delay(outbound.pk))
+    return True
+
+
+def outbound_confirm(*, outbound: OutboundAction, actor: User) -> bool:
+    """The person did it on the platform by hand (a manual action, or a failed one given up)."""
+    with transaction.atomic():
+        outbound = OutboundAction.objects.select_for_update().get(pk=outbound.pk)
+        if outbound.status not in (OutboundStatus.MANUAL, OutboundStatus.FAILED):
+            return False
+        outbound.status = OutboundStatus.CONFIRMED
+        outbound.confirmed_by = actor
+        outbound.done_at = timezone.now()
+        outbound.save(update_fields=["status", "confirmed_by", "done_at"])
+    return True
+
+
+def retry_failures(*, now: dt.datetime | None = None) -> tuple[int, int]:
+    """Beat's sweep: failed raw events and outbound actions below the attempt limit, and those
+    whose task was lost, are queued again. Returns (events, actions) queued."""
+    from ..tasks import process_raw_event, send_outbound_action
+
+    now = now or timezone.now()
+    limit = settings.CONNECTOR_MAX_ATTEMPTS
+    events = list(
+        RawEvent.objects.filter(status=RawEventStatus.FAILED, attempts__lt=limit).values_list(
+            "pk", flat=True
+        )
+    ) + list(
+        RawEvent.objects.filter(
+            status=RawEventStatus.RECEIVED, received_at__lt=now - STALE_AFTER
+        ).values_list("pk", flat=True)
+    )
+    actions = list(
+        OutboundAction.objects.filter(status=OutboundStatus.FAILED, attempts__lt=limit).values_list(
+            "pk", flat=True
+        )
+    ) + list(
+        OutboundAction.objects.filter(
+            status=OutboundStatus.PENDING, created_at__lt=now - STALE_AFTER
+        ).values_list("pk", flat=True)
+    )
+    for pk in events:
+        process_raw_event.delay(pk)
+    for pk in actions:
+        send_outbound_action.delay(pk)
+    return len(events), len(actions)
