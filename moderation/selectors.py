@@ -18,6 +18,7 @@ from .models import (
     Item,
     ItemVersion,
     ModerationAction,
+    OutboundAction,
     ResponseModelVersion,
 )
 from .permissions import accounts_acted_for
@@ -88,6 +89,10 @@ def item_with_history(item: Item) -> Item:
                 ).order_by("created_at", "pk"),
             ),
             Prefetch("evidence", queryset=Evidence.objects.select_related("taken_by")),
+            Prefetch(
+                "outbound_actions",
+                queryset=OutboundAction.objects.select_related("confirmed_by").order_by("pk"),
+            ),
         )
         .get(pk=item.pk)
     )

@@ -389,3 +389,15 @@ def test_nothing_is_sent_for_an_item_the_author_already_deleted(fb_item, triage)
     triage(fb_item, REMOVE, **remove_fields())
     assert len(responses.calls) == 0
     assert not OutboundAction.objects.exists()
+
+
+def test_the_item_page_offers_the_manual_action_until_it_is_confirmed(item, triage, owner_client):
+    triage(item, ANSWER, reply_text="Hej!")
+    outbound = OutboundAction.objects.get()
+    confirm_url = reverse("moderation:outbound_confirm", args=[outbound.pk])
+    page = owner_client.get(item.get_absolute_url()).content.decode()
+    assert confirm_url in page
+    owner_client.post(confirm_url, {"next": "item"})
+    page = owner_client.get(item.get_absolute_url()).content.decode()
+    assert confirm_url not in page
+    assert str(OutboundStatus.CONFIRMED.label) in page
