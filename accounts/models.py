@@ -17,6 +17,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from haparanda_social.db import AppendOnlyModel
+
 from .validators import validate_not_a_secret
 
 
@@ -502,15 +504,7 @@ class DecisionKind(models.TextChoices):
     CLOSED = "closed", _("Closed")
 
 
-class AccountDecisionQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise TypeError("Decisions are append-only.")
-
-    def delete(self):
-        raise TypeError("Decisions are append-only.")
-
-
-class AccountDecision(models.Model):
+class AccountDecision(AppendOnlyModel):
     """An append-only record of a decision on an account: who, when, what and why (R23)."""
 
     account = models.ForeignKey(
@@ -531,8 +525,6 @@ class AccountDecision(models.Model):
     # Who or what the decision concerned (a person, a role, changed fields), for the history.
     details = models.JSONField(_("details"), default=dict, blank=True)
 
-    objects = AccountDecisionQuerySet.as_manager()
-
     class Meta:
         verbose_name = _("decision")
         verbose_name_plural = _("decisions")
@@ -540,11 +532,3 @@ class AccountDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} – {self.account} ({self.created_at:%Y-%m-%d})"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise TypeError("Decisions are append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise TypeError("Decisions are append-only.")

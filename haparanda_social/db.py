@@ -1,6 +1,36 @@
-"""Database-level guards shared by the apps' migrations."""
+"""Append-only records, shared by the apps: a model base and a PostgreSQL trigger for migrations.
 
-from django.db import migrations
+Decisions, moderation actions, item versions and evidence are the guideline's documentation
+(R23): once written they are never changed or deleted.
+"""
+
+from django.db import migrations, models
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise TypeError("These records are append-only.")
+
+    def delete(self):
+        raise TypeError("These records are append-only.")
+
+
+class AppendOnlyModel(models.Model):
+    """Refuses every change after the first save, and deletion, through the ORM."""
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise TypeError("These records are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("These records are append-only.")
+
 
 _FUNCTION = """
 CREATE OR REPLACE FUNCTION haparanda_refuse_change() RETURNS trigger AS $$
