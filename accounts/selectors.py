@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.conf import settings
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
@@ -89,3 +90,13 @@ def account_roles(account: SocialAccount) -> QuerySet[AccountRole]:
 
 def active_users() -> QuerySet[User]:
     return User.objects.filter(is_active=True).order_by("first_name", "last_name", "username")
+
+
+def communicator_emails() -> set[str]:
+    """The communicators' shared mailbox and every active communicator's own address."""
+    shared = {settings.COMMUNICATOR_EMAIL} if settings.COMMUNICATOR_EMAIL else set()
+    return shared | {
+        *User.objects.filter(is_communicator=True, is_active=True)
+        .exclude(email="")
+        .values_list("email", flat=True),
+    }

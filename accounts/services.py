@@ -18,6 +18,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -852,3 +853,56 @@ def account_mark_closed(*, account: SocialAccount, actor: User) -> SocialAccount
     account.save(update_fields=["status", "closed_at", "updated_at"])
     _decide(account, DecisionKind.CLOSED, actor)
     return account
+
+
+# Days before the end date when the people of a time-limited account are reminded; after the
+# end date has passed, a reminder goes out every week until the account is closed (R8).
+END_DATE_REMINDER_DAYS = (30, 7, 1, 0)
+
+
+def end_date_remind(*, today: datetime.date | None = None) -> int:
+    """E-mail the owner, the deputies and the communicator about time-limited accounts that end
+    soon or should already have been closed. Stateless by design: the day decides, so a beat
+    that runs once a day sends each reminder once. Returns the number of accounts reminded."""
+    from .selectors import communicator_emails
+
+    today = today or timezone.localdate()
+    horizon = today + datetime.timedelta(days=max(END_DATE_REMINDER_DAYS))
+    due = [
+        account
+        for account in SocialAccount.objects.active()
+        .filter(ends_on__isnull=False, ends_on__lte=horizon)
+        .select_related("department")
+        .with_people()
+        if _end_date_reminder_due(account.ends_on, today)
+    ]
+    communicators = communicator_emails()
+    for account in due:
+        days_left = (account.ends_on - today).days
+        recipients = sorted(
+            communicators
+            | {
+                role.user.email
+                for role in account.current_roles
+                if role.role in (Role.OWNER, Role.DEPUTY) and role.user.email
+            }
+        )
+        subject = gettext("%(account)s ends %(date)s") % {
+            "account": account.display_name,
+            "date": account.ends_on.isoformat(),
+        }
+        body = render_to_string(
+            "accounts/email/end_date_reminder.txt",
+            {
+                "account": account,
+                "days_left": days_left,
+                "link": settings.SITE_URL + account.get_absolute_url(),
+            },
+        )
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
+    return len(due)
+
+
+def _end_date_reminder_due(ends_on: datetime.date, today: datetime.date) -> bool:
+    days_left = (ends_on - today).days
+    return days_left in END_DATE_REMINDER_DAYS or (days_left < 0 and days_left % 7 == 0)

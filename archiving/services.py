@@ -9,7 +9,6 @@ import tempfile
 from pathlib import Path
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.storage import default_storage
@@ -20,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import AccountStatus, SocialAccount
+from accounts.selectors import communicator_emails
 
 from .models import FixityCheck, FixityStatus, Snapshot, SnapshotKind, SnapshotStatus
 from .packaging import PackageInfo, build_package
@@ -347,13 +347,7 @@ def check_all_fixity() -> list[FixityCheck]:
 
 
 def _report_fixity_problems(problems: list[FixityCheck]) -> None:
-    recipients = {settings.COMMUNICATOR_EMAIL} if settings.COMMUNICATOR_EMAIL else set()
-    recipients |= set(
-        get_user_model()
-        .objects.filter(is_communicator=True, is_active=True)
-        .exclude(email="")
-        .values_list("email", flat=True)
-    )
+    recipients = {email for email in communicator_emails() if email}
     lines = []
     for check in problems:
         snapshot = Snapshot.objects.select_related("account").get(pk=check.snapshot_id)

@@ -178,6 +178,10 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     # Crontab times are in CELERY_TIMEZONE (Europe/Stockholm).
+    "accounts-end-date-reminders": {
+        "task": "accounts.tasks.send_end_date_reminders",
+        "schedule": crontab(minute=30, hour=7),
+    },
     "archiving-yearly-snapshots": {
         "task": "archiving.tasks.schedule_yearly_snapshots",
         "schedule": crontab(minute=0, hour=3, day_of_month=2, month_of_year=1),

@@ -24,6 +24,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Department, Role, SocialAccount, User
+from accounts.selectors import communicator_emails
 
 from .models import (
     OPEN_STATUSES,
@@ -560,12 +561,7 @@ def oversight_remind(*, day: dt.date | None = None) -> int:
         .order_by("display_name")
         .with_people()
     )
-    communicators = {
-        settings.COMMUNICATOR_EMAIL,
-        *User.objects.filter(is_communicator=True, is_active=True)
-        .exclude(email="")
-        .values_list("email", flat=True),
-    }
+    communicators = communicator_emails()
     per_person: dict[str, list[SocialAccount]] = {}
     for account in accounts:
         people = {
@@ -586,14 +582,7 @@ def oversight_remind(*, day: dt.date | None = None) -> int:
 
 
 def notify_troll(*, action: ModerationAction) -> None:
-    recipients = sorted(
-        {
-            settings.COMMUNICATOR_EMAIL,
-            *User.objects.filter(is_communicator=True, is_active=True)
-            .exclude(email="")
-            .values_list("email", flat=True),
-        }
-    )
+    recipients = sorted(communicator_emails())
     subject = gettext("A troll is being monitored on %(account)s") % {
         "account": action.item.account.display_name
     }
