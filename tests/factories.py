@@ -4,6 +4,7 @@ always exercised through HTTP or the services."""
 from __future__ import annotations
 
 import itertools
+from datetime import date, datetime
 
 from django.utils import timezone
 
@@ -106,4 +107,28 @@ def add_role(
     )
 
 
-__all__ = ["Role", "add_role", "make_account", "make_department", "make_user"]
+def make_closed_account(owner, department, *, closed_at: datetime):
+    """A summer account that was official in 2024 and is now closed."""
+    account = make_account(
+        created_by=owner,
+        department=department,
+        status=AccountStatus.CLOSED,
+        display_name="Sommarlov i Haparanda",
+        url="https://www.facebook.com/sommarlovhaparanda",
+        handle="sommarlovhaparanda",
+        starts_on=date(2024, 5, 1),
+        ends_on=date(2024, 8, 31),
+    )
+    account.closed_at = timezone.make_aware(closed_at)
+    account.save(update_fields=["closed_at"])
+    return account
+
+
+__all__ = [
+    "Role",
+    "add_role",
+    "make_account",
+    "make_closed_account",
+    "make_department",
+    "make_user",
+]

@@ -3,47 +3,22 @@
 import csv
 import io
 import json
-from datetime import date, datetime
+from datetime import datetime
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
-from accounts.models import AccountStatus, Platform
+from accounts.models import AccountStatus
 from accounts.public_selectors import PUBLIC_FIELDS
-from tests.factories import make_account
+from tests.factories import make_account, make_closed_account
 
 ORIGIN = "https://www.haparanda.se"
 
 
 @pytest.fixture
 def closed_account(owner, department):
-    account = make_account(
-        created_by=owner,
-        department=department,
-        status=AccountStatus.CLOSED,
-        display_name="Sommarlov i Haparanda",
-        url="https://www.facebook.com/sommarlovhaparanda",
-        handle="sommarlovhaparanda",
-        starts_on=date(2024, 5, 1),
-        ends_on=date(2024, 8, 31),
-    )
-    account.closed_at = timezone.make_aware(datetime(2024, 9, 2, 23, 30))
-    account.save(update_fields=["closed_at"])
-    return account
-
-
-@pytest.fixture
-def closing_account(owner, other_department):
-    return make_account(
-        created_by=owner,
-        department=other_department,
-        status=AccountStatus.CLOSING,
-        display_name="Bygglovsinfo",
-        platform=Platform.X,
-        url="https://x.com/bygglovhaparanda",
-        handle="bygglovhaparanda",
-    )
+    # Closed late in the evening: the public closing date is the Swedish local date.
+    return make_closed_account(owner, department, closed_at=datetime(2024, 9, 2, 23, 30))
 
 
 @pytest.fixture

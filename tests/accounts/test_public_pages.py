@@ -7,11 +7,10 @@ from html import escape
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import AccountStatus, Platform
-from tests.factories import make_account, make_department
+from tests.factories import make_account, make_closed_account, make_department
 
 NON_PUBLIC = [
     AccountStatus.DRAFT,
@@ -23,32 +22,7 @@ NON_PUBLIC = [
 
 @pytest.fixture
 def closed_account(owner, department):
-    account = make_account(
-        created_by=owner,
-        department=department,
-        status=AccountStatus.CLOSED,
-        display_name="Sommarlov i Haparanda",
-        url="https://www.facebook.com/sommarlovhaparanda",
-        handle="sommarlovhaparanda",
-        starts_on=date(2024, 5, 1),
-        ends_on=date(2024, 8, 31),
-    )
-    account.closed_at = timezone.make_aware(datetime(2024, 9, 2, 10, 0))
-    account.save(update_fields=["closed_at"])
-    return account
-
-
-@pytest.fixture
-def closing_account(owner, other_department):
-    return make_account(
-        created_by=owner,
-        department=other_department,
-        status=AccountStatus.CLOSING,
-        display_name="Bygglovsinfo",
-        platform=Platform.X,
-        url="https://x.com/bygglovhaparanda",
-        handle="bygglovhaparanda",
-    )
+    return make_closed_account(owner, department, closed_at=datetime(2024, 9, 2, 10, 0))
 
 
 @pytest.fixture

@@ -1,0 +1,19 @@
+"""Public-side fixtures shared by the list, page and feed tests."""
+
+import pytest
+
+from accounts.models import AccountStatus, Platform
+from tests.factories import make_account
+
+
+@pytest.fixture
+def closing_account(owner, other_department):
+    return make_account(
+        created_by=owner,
+        department=other_department,
+        status=AccountStatus.CLOSING,
+        display_name="Bygglovsinfo",
+        platform=Platform.X,
+        url="https://x.com/bygglovhaparanda",
+        handle="bygglovhaparanda",
+    )
