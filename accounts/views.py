@@ -377,6 +377,13 @@ def _editable(request, pk):
     return get_editable_account_for_user(request.user, pk)
 
 
+def _communicator_account(request, pk):
+    account = get_account_for_user(request.user, pk)
+    if not is_communicator(request.user):
+        raise PermissionDenied
+    return account
+
+
 def _managed_active(request, pk):
     account = get_account_for_user(request.user, pk)
     if not can_manage_account(request.user, account):
@@ -456,9 +463,7 @@ def application_submit(request, pk):
 @login_required
 @require_POST
 def account_decide(request, pk):
-    account = get_account_for_user(request.user, pk)
-    if not is_communicator(request.user):
-        raise PermissionDenied
+    account = _communicator_account(request, pk)
     choice = request.POST.get("decision", "")
     form = DecisionForm(request.POST, prefix="decision", decision=choice)
     actions = {
@@ -487,9 +492,7 @@ def account_decide(request, pk):
 @login_required
 @require_POST
 def role_appoint_administrator(request, pk):
-    account = get_account_for_user(request.user, pk)
-    if not is_communicator(request.user):
-        raise PermissionDenied
+    account = _communicator_account(request, pk)
     form = PersonForm(request.POST, prefix="appoint", comment_required=True)
     return _act(
         request,
