@@ -77,3 +77,30 @@ def is_overdue(received: dt.datetime, now: dt.datetime | None = None) -> bool:
     if now - received > dt.timedelta(days=7):
         return True
     return office_seconds_between(received, now) > OFFICE_DAY_SECONDS
+
+
+def overdue_before(now: dt.datetime | None = None) -> dt.datetime:
+    """The instant before which anything received is overdue now: ``is_overdue(received, now)``
+    holds exactly when ``received < overdue_before(now)``. Lets the database count overdue rows
+    for a whole list instead of testing each row in Python."""
+    now = now or timezone.now()
+    floor = now - dt.timedelta(days=7)
+    local_now = now.astimezone(STOCKHOLM)
+    remaining = float(OFFICE_DAY_SECONDS)
+    day = local_now.date()
+    while True:
+        if is_working_day(day):
+            opens = dt.datetime.combine(day, OFFICE_OPENS, tzinfo=STOCKHOLM)
+            closes = dt.datetime.combine(day, OFFICE_CLOSES, tzinfo=STOCKHOLM)
+            hi = min(local_now, closes)
+            window = (hi - opens).total_seconds()
+            if window > remaining:
+                # Strictly more than a day of office hours lies between this instant and now
+                # for anything received earlier; at exactly a day it is not yet overdue.
+                cutoff = hi - dt.timedelta(seconds=remaining)
+                return max(cutoff.astimezone(dt.UTC), floor)
+            if window > 0:
+                remaining -= window
+        if dt.datetime.combine(day, OFFICE_OPENS, tzinfo=STOCKHOLM) <= floor:
+            return floor
+        day -= dt.timedelta(days=1)
