@@ -116,6 +116,9 @@ def test_an_answer_is_posted_as_a_reply_to_the_facebook_comment(fb_item, triage)
     assert outbound.status == OutboundStatus.SENT
     assert outbound.platform_result_id == "900000000000001_700000000000099"
     assert outbound.moderation_action == action
+    # Answered the moment the connector posted the reply (R18).
+    fb_item.refresh_from_db()
+    assert fb_item.answered_at == outbound.done_at
 
 
 @responses.activate
@@ -243,6 +246,22 @@ def test_a_mastodon_removal_is_done_by_hand_and_the_author_gets_a_signed_direct_
     assert call.request.headers["Authorization"] == f"Bearer {MASTODON_TOKEN}"
 
 
+@responses.activate
+def test_a_mastodon_notice_without_the_authors_handle_is_left_to_a_person(
+    mastodon_config, triage
+):
+    item = make_item(
+        mastodon_config.account,
+        platform_id="113500000000000012",
+        source=ItemSource.MASTODON,
+        author_name="Maja",
+    )
+    triage(item, REMOVE, **remove_fields())
+    assert len(responses.calls) == 0
+    notice = OutboundAction.objects.get(kind=OutboundKind.NOTICE)
+    assert notice.status == OutboundStatus.MANUAL
+
+
 # --- Manual connector -------------------------------------------------------------------------
 
 
@@ -336,6 +355,11 @@ def test_a_refused_reply_is_kept_as_failed_without_the_token_and_retried(
     assert outbound.attempts == 1
     assert "has not granted the permission" in outbound.error
     assert PAGE_TOKEN not in outbound.error
+    # A reply that failed to post is not an answer, and waits on the to-do list.
+    fb_item.refresh_from_db()
+    assert fb_item.answered_at is None
+    todo = owner_client.get(reverse("moderation:todo"))
+    assert [e.pk for e in todo.context["page"].entries] == [outbound.pk]
 
     responses.replace(responses.POST, f"{GRAPH}/{FB_COMMENT}/comments", json={"id": "x_2"})
     with django_capture_on_commit_callbacks(execute=True):
@@ -345,6 +369,8 @@ def test_a_refused_reply_is_kept_as_failed_without_the_token_and_retried(
     assert outbound.status == OutboundStatus.SENT
     assert outbound.attempts == 2
     assert outbound.error == ""
+    fb_item.refresh_from_db()
+    assert fb_item.answered_at == outbound.done_at
 
 
 @responses.activate
