@@ -247,9 +247,7 @@ def test_a_mastodon_removal_is_done_by_hand_and_the_author_gets_a_signed_direct_
 
 
 @responses.activate
-def test_a_mastodon_notice_without_the_authors_handle_is_left_to_a_person(
-    mastodon_config, triage
-):
+def test_a_mastodon_notice_without_the_authors_handle_is_left_to_a_person(mastodon_config, triage):
     item = make_item(
         mastodon_config.account,
         platform_id="113500000000000012",
