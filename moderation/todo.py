@@ -25,7 +25,7 @@ from accounts.models import SocialAccount
 
 from .models import TODO_STATUSES, OutboundAction, OutboundKind
 from .permissions import accounts_acted_for
-from .workdays import overdue_before
+from .workdays import overdue_cutoff
 
 PAGE_SIZE = 50
 
@@ -80,7 +80,7 @@ def todo_queryset(user, filters: dict, *, now: dt.datetime | None = None) -> Que
     if filters.get("typ"):
         qs = qs.filter(kind=filters["typ"])
     if filters.get("forsenade"):
-        qs = qs.filter(created_at__lt=overdue_before(now))
+        qs = qs.filter(created_at__lt=overdue_cutoff(now))
     return qs
 
 
@@ -105,7 +105,7 @@ def todo_page(user, filters: dict, *, now: dt.datetime | None = None) -> TodoPag
     """One page of about fifty entries, with the total and the overdue count for the whole
     filter computed by the database in one query; a page past the end shows the last one."""
     now = now or timezone.now()
-    cutoff = overdue_before(now)
+    cutoff = overdue_cutoff(now)
     qs = todo_queryset(user, filters, now=now)
     counts = qs.aggregate(total=Count("pk"), overdue=Count("pk", filter=Q(created_at__lt=cutoff)))
     total = counts["total"]
@@ -134,7 +134,7 @@ def overdue_todo_counts(*, now: dt.datetime | None = None) -> dict[int, tuple[in
     rows = (
         OutboundAction.objects.filter(
             status__in=TODO_STATUSES,
-            created_at__lt=overdue_before(now),
+            created_at__lt=overdue_cutoff(now),
             item__account__in=SocialAccount.objects.active(),
         )
         .values("item__account_id")

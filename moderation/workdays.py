@@ -79,28 +79,32 @@ def is_overdue(received: dt.datetime, now: dt.datetime | None = None) -> bool:
     return office_seconds_between(received, now) > OFFICE_DAY_SECONDS
 
 
-def overdue_before(now: dt.datetime | None = None) -> dt.datetime:
-    """The instant before which anything received is overdue now: ``is_overdue(received, now)``
-    holds exactly when ``received < overdue_before(now)``. Lets the database count overdue rows
-    for a whole list instead of testing each row in Python."""
+def overdue_cutoff(now: dt.datetime | None = None) -> dt.datetime:
+    """The instant before which an unhandled item is overdue, so that a list can count
+    ``published_at < cutoff`` in SQL instead of running ``is_overdue`` on every row.
+
+    For every ``received``: ``received < overdue_cutoff(now)`` exactly when
+    ``is_overdue(received, now)``. Walk back one full day of office hours from ``now``; when
+    that lands on an opening time, the items from the night before have exactly one day of
+    office hours behind them and are not yet overdue, so the cutoff is the previous closing.
+    """
     now = now or timezone.now()
-    floor = now - dt.timedelta(days=7)
-    local_now = now.astimezone(STOCKHOLM)
+    week_ago = now - dt.timedelta(days=7)
+    cursor = now.astimezone(STOCKHOLM)
     remaining = float(OFFICE_DAY_SECONDS)
-    day = local_now.date()
-    while True:
+    day = cursor.date()
+    while cursor > week_ago:
         if is_working_day(day):
             opens = dt.datetime.combine(day, OFFICE_OPENS, tzinfo=STOCKHOLM)
             closes = dt.datetime.combine(day, OFFICE_CLOSES, tzinfo=STOCKHOLM)
-            hi = min(local_now, closes)
-            window = (hi - opens).total_seconds()
-            if window > remaining:
-                # Strictly more than a day of office hours lies between this instant and now
-                # for anything received earlier; at exactly a day it is not yet overdue.
-                cutoff = hi - dt.timedelta(seconds=remaining)
-                return max(cutoff.astimezone(dt.UTC), floor)
-            if window > 0:
-                remaining -= window
-        if dt.datetime.combine(day, OFFICE_OPENS, tzinfo=STOCKHOLM) <= floor:
-            return floor
+            hi = min(cursor, closes)
+            if hi > opens:
+                if remaining == 0:
+                    return max(hi, week_ago)
+                span = (hi - opens).total_seconds()
+                if span > remaining:
+                    return max(hi - dt.timedelta(seconds=remaining), week_ago)
+                remaining -= span
         day -= dt.timedelta(days=1)
+        cursor = dt.datetime.combine(day, dt.time(23, 59, 59, 999999), tzinfo=STOCKHOLM)
+    return week_ago

@@ -29,7 +29,7 @@ from moderation.response_model import LegalGround
 from moderation.services import triage_item
 from moderation.tasks import send_oversight_reminders
 from moderation.todo import PAGE_SIZE
-from moderation.workdays import is_overdue, overdue_before
+from moderation.workdays import is_overdue, overdue_cutoff
 
 from .conftest import make_item
 
@@ -91,7 +91,7 @@ def test_the_overdue_cutoff_agrees_with_the_queues_rule(now_offset, age, micro):
     if now_offset % 2:
         now = dt.datetime(2026, 12, 15, tzinfo=dt.UTC) + dt.timedelta(seconds=now_offset)
     received = now - dt.timedelta(seconds=age, microseconds=micro)
-    assert is_overdue(received, now) == (received < overdue_before(now))
+    assert is_overdue(received, now) == (received < overdue_cutoff(now))
 
 
 # --- What is on the list, for whom ------------------------------------------------------------
