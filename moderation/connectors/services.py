@@ -507,9 +507,10 @@ def outbound_confirm(*, outbound: OutboundAction, actor: User, url: str = "") ->
     as an append-only action; a posted reply sets when the item was answered (R18). Raises
     ``OutboundNotWaiting`` when it was already done, so a second confirmation changes nothing."""
     with transaction.atomic():
+        # Only the action's row is locked; who confirmed it is read after, for the message.
         outbound = (
-            OutboundAction.objects.select_for_update()
-            .select_related("item__account", "confirmed_by")
+            OutboundAction.objects.select_for_update(of=("self",))
+            .select_related("item__account")
             .get(pk=outbound.pk)
         )
         if outbound.status not in TODO_STATUSES:
