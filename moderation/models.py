@@ -266,6 +266,11 @@ class ModerationAction(AppendOnlyModel):
         ground = self.details.get("legal_ground", "")
         return LegalGround(ground).label if ground in LegalGround.values else ground
 
+    @property
+    def outbound_kind_label(self) -> str:
+        kind = self.details.get("outbound_kind", "")
+        return OutboundKind(kind).label if kind in OutboundKind.values else kind
+
 
 def sha256_hex(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -220,8 +220,10 @@ def test_marking_a_reply_done_records_who_when_and_where_and_answers_the_item(
     # Answered when the reply was posted, not when it was triaged (R18).
     assert item.answered_at == TUESDAY_10
     assert entries(owner_client)[1] == []
-    # The item's history shows it.
-    assert "Utfört på plattformen" in owner_client.get(item.get_absolute_url()).content.decode()
+    # The item's history shows what was done, and where.
+    history = owner_client.get(item.get_absolute_url()).content.decode()
+    assert "Utfört på plattformen" in history
+    assert f'<a href="{REPLY_URL}" rel="noopener noreferrer">' in history
 
 
 def test_the_address_is_optional(owner_client, owner, item, response_model):
