@@ -84,6 +84,16 @@ def parse_profile_url(raw: str) -> ParsedProfile:
     )
 
 
+def platform_hosts(platform: str, account_url: str) -> set[str]:
+    """The web hosts an address on this account's platform may have, without ``www.``: the
+    platform's own for the big ones, the account's server for Mastodon and the rest."""
+    hosts = set(_HOSTS.get(platform, ()))
+    own = (urlsplit(account_url).hostname or "").lower().removeprefix("www.")
+    if own:
+        hosts.add(own)
+    return hosts
+
+
 def _first_handle(segments, platform, *, at=False):
     if not segments:
         raise _invalid()

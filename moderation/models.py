@@ -199,6 +199,8 @@ class ActionKind(models.TextChoices):
     TRIAGED = "triaged", _("Triaged")
     REMOVED = "removed", _("Removed")
     REOPENED = "reopened", _("Back in the queue")
+    # A reply, removal, hide or removal notice done by hand on the platform and confirmed.
+    DONE_ON_PLATFORM = "done_on_platform", _("Done on the platform")
 
 
 class ModerationAction(AppendOnlyModel):
@@ -263,6 +265,11 @@ class ModerationAction(AppendOnlyModel):
 
         ground = self.details.get("legal_ground", "")
         return LegalGround(ground).label if ground in LegalGround.values else ground
+
+    @property
+    def outbound_kind_label(self) -> str:
+        kind = self.details.get("outbound_kind", "")
+        return OutboundKind(kind).label if kind in OutboundKind.values else kind
 
 
 def sha256_hex(text: str) -> str:
@@ -470,6 +477,8 @@ class OutboundKind(models.TextChoices):
     REPLY = "reply", _("Reply")
     HIDE = "hide", _("Hide")
     DELETE = "delete", _("Delete")
+    # The signed notice that tells the visitor their item was removed (R14).
+    NOTICE = "notice", _("Removal notice")
 
 
 class OutboundStatus(models.TextChoices):
@@ -526,6 +535,8 @@ class OutboundAction(models.Model):
         blank=True,
         related_name="+",
     )
+    # Where the posted reply or notice can be seen, given by the person who posted it by hand.
+    platform_url = models.URLField(_("address on the platform"), max_length=1000, blank=True)
 
     class Meta:
         verbose_name = _("outbound action")
@@ -535,3 +546,11 @@ class OutboundAction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.item_id} ({self.status})"
+
+    @property
+    def is_to_do(self) -> bool:
+        """Still waiting for a person: to be done by hand, or failed and not yet given up."""
+        return self.status in TODO_STATUSES
+
+
+TODO_STATUSES = (OutboundStatus.MANUAL, OutboundStatus.FAILED)

@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404
 from accounts.models import Absence, AccountRole, Role, SocialAccount
 from accounts.permissions import is_communicator
 
-from .models import Item
+from .models import Item, OutboundAction
 from .workdays import local_today
 
 ACTING_ROLES = (Role.OWNER, Role.DEPUTY, Role.ADMINISTRATOR)
@@ -57,3 +57,14 @@ def get_item_for_user(user, pk) -> Item:
 
 def get_account_for_moderator(user, pk) -> SocialAccount:
     return get_object_or_404(accounts_acted_for(user).select_related("department"), pk=pk)
+
+
+def get_todo_for_user(user, pk) -> OutboundAction:
+    """A platform action on an item the person acts for, whatever its state, so that marking
+    it done a second time can say who did it; others get 404."""
+    return get_object_or_404(
+        OutboundAction.objects.filter(item__in=items_for_user(user)).select_related(
+            "item__account", "confirmed_by"
+        ),
+        pk=pk,
+    )

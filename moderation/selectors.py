@@ -22,6 +22,7 @@ from .models import (
     ResponseModelVersion,
 )
 from .permissions import accounts_acted_for
+from .response_model import REPLY_OUTCOMES
 from .services import response_model_ensure_default
 from .workdays import (
     OFFICE_DAY_SECONDS,
@@ -124,22 +125,27 @@ class AccountStatistics:
     open_count: int
     overdue_count: int
     handled_late_count: int
+    unposted_reply_count: int
     working_days: list[dt.date]
     missed_days: list[dt.date]
 
 
 def account_statistics(account: SocialAccount, *, days: int = 90) -> AccountStatistics:
     """Response times in office hours (R18) and missed oversight days (R17) for the last
-    ``days`` days. Items written by the municipality are not counted."""
+    ``days`` days. Items written by the municipality are not counted.
+
+    The time to answer runs to the moment the reply was on the platform (sent by the connector
+    or confirmed posted by hand), never to the triage; replies triaged but not yet posted are
+    counted apart."""
     now = timezone.now()
     since = now - dt.timedelta(days=days)
     items = list(
         Item.objects.filter(account=account, by_municipality=False, published_at__gte=since)
-        .only("published_at", "handled_at", "answered_at", "status")
+        .only("published_at", "handled_at", "answered_at", "status", "outcome")
         .order_by("published_at")
     )
     first, answer = [], []
-    open_count = overdue = late = 0
+    open_count = overdue = late = unposted = 0
     for item in items:
         if item.handled_at:
             seconds = office_seconds_between(item.published_at, item.handled_at)
@@ -152,6 +158,8 @@ def account_statistics(account: SocialAccount, *, days: int = 90) -> AccountStat
                 overdue += 1
         if item.answered_at:
             answer.append(office_seconds_between(item.published_at, item.answered_at))
+        elif item.handled_at and item.outcome in REPLY_OUTCOMES:
+            unposted += 1
     today = local_today()
     start = max(today - dt.timedelta(days=30), account.starts_on or today - dt.timedelta(days=30))
     # Today is not missed until the day is over.
@@ -165,6 +173,7 @@ def account_statistics(account: SocialAccount, *, days: int = 90) -> AccountStat
         open_count=open_count,
         overdue_count=overdue,
         handled_late_count=late,
+        unposted_reply_count=unposted,
         working_days=worked,
         missed_days=[d for d in worked if d not in checked],
     )

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max, Value
+from django.db.models import F, Max, Q, Value
 from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -47,7 +47,6 @@ from .replies import sign
 from .response_model import (
     DEFAULT_TREE,
     REMOVING_OUTCOMES,
-    REPLY_OUTCOMES,
     InvalidPath,
     LegalGround,
     Outcome,
@@ -375,6 +374,9 @@ def triage_item(
 
     now = timezone.now()
     signed_reply = sign(values["reply_text"], actor) if values["reply_text"] else ""
+    # The visitor's notice is published to them like a reply, so it is signed the same way.
+    if values["visitor_notice"]:
+        values["visitor_notice"] = sign(values["visitor_notice"], actor)
     with transaction.atomic():
         claimed = Item.objects.filter(pk=item.pk, status__in=OPEN_STATUSES).update(
             status=ItemStatus.HANDLED,
@@ -385,8 +387,8 @@ def triage_item(
         )
         if not claimed:
             raise ItemAlreadyHandled
-        if outcome in REPLY_OUTCOMES:
-            Item.objects.filter(pk=item.pk, answered_at__isnull=True).update(answered_at=now)
+        # ``answered_at`` is set when the reply is on the platform (sent by the connector or
+        # confirmed done by hand), not here: a triaged reply may never have been posted (R18).
         details = {
             "source_url": values["source_url"],
             "recipient": values["recipient"],
@@ -550,19 +552,29 @@ def daily_check_record(
 
 def oversight_remind(*, day: dt.date | None = None) -> int:
     """E-mail the owner, deputies and the communicator about the active accounts that have not
-    been checked on this working day: one message per person, listing their accounts. Returns
-    the number of accounts reminded about."""
+    been checked on this working day, and about the platform to-do entries left undone longer
+    than a working day: one message per person, listing their accounts. Returns the number of
+    accounts reminded about."""
+    from .todo import overdue_todo_counts
+
     day = day or local_today()
     if not is_working_day(day):
         return 0
+    todo_counts = overdue_todo_counts()
     accounts = list(
         SocialAccount.objects.active()
-        .exclude(daily_checks__day=day)
+        .filter(~Q(daily_checks__day=day) | Q(pk__in=list(todo_counts)))
+        .distinct()
         .order_by("display_name")
         .with_people()
     )
+    checked = set(
+        DailyCheck.objects.filter(day=day, account__in=accounts).values_list(
+            "account_id", flat=True
+        )
+    )
     communicators = communicator_emails()
-    per_person: dict[str, list[SocialAccount]] = {}
+    per_person: dict[str, dict[str, list]] = {}
     for account in accounts:
         people = {
             r.user.email
@@ -570,12 +582,25 @@ def oversight_remind(*, day: dt.date | None = None) -> int:
             if r.role in (Role.OWNER, Role.DEPUTY) and r.user.email and r.user.is_active
         }
         for email in people | communicators:
-            per_person.setdefault(email, []).append(account)
-    for email, unchecked in sorted(per_person.items()):
-        subject = gettext("Accounts not checked today, %(day)s") % {"day": day.isoformat()}
+            mail = per_person.setdefault(email, {"unchecked": [], "todos": []})
+            if account.pk not in checked:
+                mail["unchecked"].append(account)
+            if account.pk in todo_counts:
+                count, oldest = todo_counts[account.pk]
+                mail["todos"].append({"account": account, "count": count, "oldest": oldest})
+    for email, mail in sorted(per_person.items()):
+        if mail["unchecked"]:
+            subject = gettext("Accounts not checked today, %(day)s") % {"day": day.isoformat()}
+        else:
+            subject = gettext("Overdue on the platform, %(day)s") % {"day": day.isoformat()}
         body = render_to_string(
             "moderation/email/oversight_reminder.txt",
-            {"accounts": unchecked, "day": day, "site_url": settings.SITE_URL},
+            {
+                "accounts": mail["unchecked"],
+                "todos": mail["todos"],
+                "day": day,
+                "site_url": settings.SITE_URL,
+            },
         )
         send_mail(subject, body, None, [email])
     return len(accounts)

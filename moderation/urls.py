@@ -43,3 +43,11 @@ urlpatterns += [
         name="outbound_confirm",
     ),
 ]
+
+# --- The platform to-do list ----------------------------------------------------------------
+from . import todo_views  # noqa: E402
+
+urlpatterns += [
+    path("att-gora/", todo_views.todo_list, name="todo"),
+    path("att-gora/<int:pk>/klar/", todo_views.todo_done, name="todo_done"),
+]

@@ -29,6 +29,10 @@ class Connector(Protocol):
 
     def delete(self, *, platform_id: str) -> SendResult: ...
 
+    def notify(self, *, platform_id: str, text: str, author_name: str = "") -> SendResult:
+        """Tell the author of a removed item, privately, that it was removed and why."""
+        ...
+
 
 class ManualConnector:
     """For accounts without a configured connector: every action is done by hand on the
@@ -41,6 +45,9 @@ class ManualConnector:
         raise ManualRequired
 
     def delete(self, *, platform_id: str) -> SendResult:
+        raise ManualRequired
+
+    def notify(self, *, platform_id: str, text: str, author_name: str = "") -> SendResult:
         raise ManualRequired
 
 

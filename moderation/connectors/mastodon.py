@@ -2,7 +2,8 @@
 
 IDs are opaque strings: the cursor is the id of the newest notification seen, taken from its
 position in the page (newest first), never by comparing ids. Moderating someone else's status
-is not possible with a user token, so hide and delete are done by hand.
+is not possible with a user token, so hide and delete are done by hand; the removal notice goes
+to the author as a direct message (a status with ``visibility=direct`` that mentions them).
 """
 
 from __future__ import annotations
@@ -103,3 +104,20 @@ class MastodonConnector:
 
     def delete(self, *, platform_id: str) -> SendResult:
         raise ManualRequired
+
+    def notify(
+        self, *, platform_id: str, text: str, author_name: str = "", idempotency_key: str = ""
+    ) -> SendResult:
+        # A direct message reaches only the mentioned author; without a handle there is nobody
+        # to address, so the notice is left to a person.
+        if not author_name.startswith("@"):
+            raise ManualRequired
+        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
+        response = http_request(
+            "POST",
+            f"{self.api_base}/api/v1/statuses",
+            token=self.token,
+            data={"status": f"{author_name} {text}", "visibility": "direct"},
+            headers=headers,
+        )
+        return SendResult(platform_id=json_id(response))

@@ -14,7 +14,7 @@ import hmac
 from django.conf import settings
 
 from ..models import ConnectorPlatform, ItemKind
-from .base import SendResult, http_request, json_id
+from .base import ManualRequired, SendResult, http_request, json_id
 from .events import InboundChange, PayloadError, from_unix
 
 SIGNATURE_HEADER = "X-Hub-Signature-256"
@@ -157,6 +157,11 @@ class FacebookConnector(_GraphConnector):
         self._call("DELETE", platform_id)
         return SendResult()
 
+    def notify(self, *, platform_id: str, text: str, author_name: str = "") -> SendResult:
+        # A reply under the comment goes with it when the comment is deleted, and a private
+        # reply needs the messaging permission this connector does not ask for: done by hand.
+        raise ManualRequired
+
 
 class InstagramConnector(_GraphConnector):
     """Graph API on an Instagram professional account's comments."""
@@ -172,3 +177,8 @@ class InstagramConnector(_GraphConnector):
     def delete(self, *, platform_id: str) -> SendResult:
         self._call("DELETE", platform_id)
         return SendResult()
+
+    def notify(self, *, platform_id: str, text: str, author_name: str = "") -> SendResult:
+        # A reply under the comment goes with it when the comment is deleted, and a private
+        # reply needs the messaging permission this connector does not ask for: done by hand.
+        raise ManualRequired

@@ -9,15 +9,21 @@ import datetime as dt
 import hashlib
 import json
 import logging
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import SocialAccount, User
+from accounts.platforms import platform_hosts
 
 from ..models import (
+    TODO_STATUSES,
+    ActionKind,
     ConnectorConfig,
     ConnectorPlatform,
     Evidence,
@@ -49,6 +55,15 @@ STALE_AFTER = dt.timedelta(minutes=10)
 
 class UnknownAccount(Exception):
     """An event for a page or account that no enabled connector maps to a registry account."""
+
+
+class OutboundNotWaiting(Exception):
+    """The action is not waiting for a person (already done, sent or still being sent); nothing
+    was changed. ``outbound`` is the action as it is now, to say who did it and when."""
+
+    def __init__(self, outbound: OutboundAction):
+        super().__init__(f"outbound action {outbound.pk} is {outbound.status}")
+        self.outbound = outbound
 
 
 # --- Configuration ----------------------------------------------------------------------------
@@ -336,6 +351,10 @@ def outbound_plan(*, action: ModerationAction, actor: User) -> list[OutboundActi
         wanted.append((OutboundKind.REPLY, action.reply_text))
     if action.outcome == Outcome.REMOVE:
         wanted.append((OutboundKind.DELETE, ""))
+        if action.details.get("visitor_notice"):
+            # The visitor is told, signed like a reply (R14): by the connector where the
+            # platform allows it (Mastodon: a direct message), otherwise by hand.
+            wanted.append((OutboundKind.NOTICE, action.details["visitor_notice"]))
     elif action.outcome == Outcome.FORWARD_TO_DEPARTMENT:
         wanted.append((OutboundKind.HIDE, ""))
     item = action.item
@@ -395,6 +414,8 @@ def outbound_send(*, outbound_id: int) -> OutboundAction:
             outbound.status, outbound.error = OutboundStatus.SENT, ""
             outbound.platform_result_id = result.platform_id[:200]
             outbound.done_at = timezone.now()
+            if outbound.kind == OutboundKind.REPLY:
+                _mark_answered(outbound.item_id, outbound.done_at)
         outbound.save(
             update_fields=[
                 "status",
@@ -427,9 +448,26 @@ def _send(outbound: OutboundAction):
         return connector.reply(
             platform_id=item.platform_id, text=outbound.text, author_name=item.author_name
         )
+    if outbound.kind == OutboundKind.NOTICE:
+        if isinstance(connector, mastodon.MastodonConnector):
+            return connector.notify(
+                platform_id=item.platform_id,
+                text=outbound.text,
+                author_name=item.author_name,
+                idempotency_key=f"haparanda-outbound-{outbound.pk}",
+            )
+        return connector.notify(
+            platform_id=item.platform_id, text=outbound.text, author_name=item.author_name
+        )
     if outbound.kind == OutboundKind.HIDE:
         return connector.hide(platform_id=item.platform_id)
     return connector.delete(platform_id=item.platform_id)
+
+
+def _mark_answered(item_id: int, at: dt.datetime) -> None:
+    # Response times count from the reply being on the platform (R18), not from the triage;
+    # the first posted reply counts if there are several.
+    Item.objects.filter(pk=item_id, answered_at__isnull=True).update(answered_at=at)
 
 
 def outbound_retry(*, outbound: OutboundAction, actor: User) -> bool:
@@ -444,17 +482,63 @@ def outbound_retry(*, outbound: OutboundAction, actor: User) -> bool:
     return True
 
 
-def outbound_confirm(*, outbound: OutboundAction, actor: User) -> bool:
-    """The person did it on the platform by hand (a manual action, or a failed one given up)."""
+def validate_platform_url(url: str, *, account: SocialAccount) -> str:
+    """The address of something posted on the account's platform, or a ValidationError."""
+    url = url.strip()
+    try:
+        URLValidator(schemes=["https", "http"])(url)
+    except ValidationError:
+        raise ValidationError(
+            _("Give the whole address, beginning with https://."), code="invalid"
+        ) from None
+    host = (urlsplit(url).hostname or "").lower().removeprefix("www.")
+    if host not in platform_hosts(account.platform, account.url):
+        raise ValidationError(
+            _("The address is not on %(platform)s, where the account is."),
+            code="wrong_platform",
+            params={"platform": account.get_platform_display()},
+        )
+    return url
+
+
+def outbound_confirm(*, outbound: OutboundAction, actor: User, url: str = "") -> OutboundAction:
+    """The person did it on the platform by hand (a manual action, or a failed one given up),
+    optionally giving the address of the posted reply or notice. Recorded on the item's history
+    as an append-only action; a posted reply sets when the item was answered (R18). Raises
+    ``OutboundNotWaiting`` when it was already done, so a second confirmation changes nothing."""
     with transaction.atomic():
-        outbound = OutboundAction.objects.select_for_update().get(pk=outbound.pk)
-        if outbound.status not in (OutboundStatus.MANUAL, OutboundStatus.FAILED):
-            return False
+        # Only the action's row is locked; who confirmed it is read after, for the message.
+        outbound = (
+            OutboundAction.objects.select_for_update(of=("self",))
+            .select_related("item__account")
+            .get(pk=outbound.pk)
+        )
+        if outbound.status not in TODO_STATUSES:
+            raise OutboundNotWaiting(outbound)
+        url = url.strip()
+        if url:
+            if outbound.kind not in (OutboundKind.REPLY, OutboundKind.NOTICE):
+                raise ValidationError(
+                    _("Only a posted reply or notice has an address."), code="no_address"
+                )
+            url = validate_platform_url(url, account=outbound.item.account)
+        now = timezone.now()
         outbound.status = OutboundStatus.CONFIRMED
         outbound.confirmed_by = actor
-        outbound.done_at = timezone.now()
-        outbound.save(update_fields=["status", "confirmed_by", "done_at"])
-    return True
+        outbound.done_at = now
+        outbound.platform_url = url
+        outbound.save(update_fields=["status", "confirmed_by", "done_at", "platform_url"])
+        ModerationAction.objects.create(
+            item=outbound.item,
+            kind=ActionKind.DONE_ON_PLATFORM,
+            actor=actor,
+            created_at=now,
+            details={"outbound_id": outbound.pk, "outbound_kind": outbound.kind, "url": url},
+        )
+        if outbound.kind == OutboundKind.REPLY:
+            _mark_answered(outbound.item_id, now)
+    logger.info("outbound action %s done by hand by %s", outbound.pk, actor.get_username())
+    return outbound
 
 
 def retry_failures(*, now: dt.datetime | None = None) -> tuple[int, int]:

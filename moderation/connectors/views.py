@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, HttpResponseForbidden
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
@@ -27,7 +28,13 @@ from ..models import (
 )
 from ..permissions import items_for_user
 from . import meta
-from .services import outbound_confirm, outbound_retry, raw_event_retry, raw_event_store
+from .services import (
+    OutboundNotWaiting,
+    outbound_confirm,
+    outbound_retry,
+    raw_event_retry,
+    raw_event_store,
+)
 
 logger = logging.getLogger("moderation.connectors")
 
@@ -129,6 +136,8 @@ def _back(request, outbound: OutboundAction):
     target = request.POST.get("next", "")
     if target == "item":
         return redirect(outbound.item.get_absolute_url())
+    if target == "todo":
+        return redirect(reverse("moderation:todo"))
     return redirect(reverse("moderation:connectors"))
 
 
@@ -147,8 +156,22 @@ def outbound_retry_view(request, pk):
 @require_POST
 def outbound_confirm_view(request, pk):
     outbound = _outbound_for_user(request.user, pk)
-    if outbound_confirm(outbound=outbound, actor=request.user):
-        messages.success(request, _("Recorded as done by hand on the platform."))
+    try:
+        outbound_confirm(outbound=outbound, actor=request.user)
+    except OutboundNotWaiting as exc:
+        messages.error(request, already_done_message(exc.outbound))
     else:
-        messages.info(request, _("The action needs no confirmation; nothing was done."))
+        messages.success(request, _("Recorded as done by hand on the platform."))
     return _back(request, outbound)
+
+
+def already_done_message(outbound: OutboundAction) -> str:
+    """Why a second "done" changed nothing: who did it and when, or what state it is in."""
+    if outbound.status == OutboundStatus.CONFIRMED and outbound.confirmed_by_id:
+        return _("Already marked as done by %(name)s at %(when)s; nothing was changed.") % {
+            "name": outbound.confirmed_by,
+            "when": timezone.localtime(outbound.done_at).strftime("%Y-%m-%d %H:%M"),
+        }
+    if outbound.status == OutboundStatus.SENT:
+        return _("Already sent through the connector; nothing was changed.")
+    return _("The action is not waiting for anyone; nothing was changed.")

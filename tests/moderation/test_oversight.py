@@ -10,6 +10,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
+from moderation.connectors.services import outbound_confirm
 from moderation.models import DailyCheck
 from moderation.services import daily_check_record, triage_item
 from moderation.tasks import send_oversight_reminders
@@ -124,6 +125,11 @@ def test_the_statistics_page_shows_median_and_90th_percentile(
                 answers=["nej"] * 5 + ["ja", "ja"],
                 reply_text="Svar",
             )
+    # The replies wait to be posted by hand; ten are confirmed posted after 1, 2, … 10 hours,
+    # the eleventh never is.
+    for hours, item in enumerate(items[:10], start=1):
+        with time_machine.travel(monday_8am + dt.timedelta(hours=hours), tick=False):
+            outbound_confirm(outbound=item.outbound_actions.get(), actor=owner)
     with time_machine.travel(dt.datetime(2026, 6, 16, 10, 0, tzinfo=STHLM), tick=False):
         response = owner_client.get(reverse("moderation:account_stats", args=[active_account.pk]))
     assert response.status_code == 200
@@ -132,8 +138,15 @@ def test_the_statistics_page_shows_median_and_90th_percentile(
     assert stats.first_handling.count == 11
     assert stats.first_handling.median_hours == 3.0
     assert stats.first_handling.p90_hours == 5.0
-    assert stats.answer.count == 11
+    # Answered when the reply was on the platform, not at triage; the unposted one is not
+    # counted as answered but as waiting.
+    assert stats.answer.count == 10
+    assert stats.answer.median_hours == 5.5
+    # The tenth reply was posted at 18:00, after office hours: it counts the nine to 17:00.
+    assert stats.answer.p90_hours == 9.0
+    assert stats.unposted_reply_count == 1
     assert stats.open_count == 0
+    assert "Svar som ännu inte publicerats" in response.content.decode()
 
 
 def test_the_statistics_count_overdue_items_and_missed_days(owner_client, active_account):

@@ -121,7 +121,9 @@ def test_each_outcome_is_recorded_with_the_model_version_and_path(
     if "reply_text" in complete_data[outcome]:
         # Signed with the sender's first name and the municipality.
         assert action.reply_text.endswith(f"/{owner.first_name}, {settings.MUNICIPALITY_NAME}")
-        assert item.answered_at is not None
+        # Not answered until the reply is on the platform: here it waits to be posted by hand.
+        assert item.answered_at is None
+        assert item.outbound_actions.filter(kind="reply", status="manual").exists()
     assert item.is_removed == (outcome in (Outcome.REMOVE, Outcome.FORWARD_TO_DEPARTMENT))
 
 

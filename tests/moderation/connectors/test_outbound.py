@@ -10,6 +10,7 @@ from urllib.parse import parse_qs
 
 import pytest
 import responses
+from django.conf import settings
 from django.urls import reverse
 
 from moderation.connectors.services import outbound_send, retry_failures
@@ -115,6 +116,9 @@ def test_an_answer_is_posted_as_a_reply_to_the_facebook_comment(fb_item, triage)
     assert outbound.status == OutboundStatus.SENT
     assert outbound.platform_result_id == "900000000000001_700000000000099"
     assert outbound.moderation_action == action
+    # Answered the moment the connector posted the reply (R18).
+    fb_item.refresh_from_db()
+    assert fb_item.answered_at == outbound.done_at
 
 
 @responses.activate
@@ -131,7 +135,11 @@ def test_a_removal_takes_evidence_then_deletes_the_facebook_comment(fb_item, tri
     assert responses.calls[0].request.method == "DELETE"
     assert responses.calls[0].request.url == f"{GRAPH}/{FB_COMMENT}?appsecret_proof={PROOF}"
     assert seen == [1]  # the evidence was stored when the delete went out
-    assert OutboundAction.objects.get().status == OutboundStatus.SENT
+    assert OutboundAction.objects.get(kind=OutboundKind.DELETE).status == OutboundStatus.SENT
+    # A reply under a deleted comment goes with it: the notice is left to a person.
+    notice = OutboundAction.objects.get(kind=OutboundKind.NOTICE)
+    assert notice.status == OutboundStatus.MANUAL
+    assert notice.text.startswith("Vi har tagit bort din kommentar.")
 
 
 @responses.activate
@@ -216,12 +224,40 @@ def test_an_answer_is_posted_as_a_mastodon_reply_mentioning_the_author(mastodon_
 
 
 @responses.activate
-def test_a_mastodon_removal_is_done_by_hand(mastodon_item, triage):
+def test_a_mastodon_removal_is_done_by_hand_and_the_author_gets_a_signed_direct_message(
+    mastodon_item, triage, owner
+):
+    responses.add(
+        responses.POST, f"{MASTODON_BASE}/api/v1/statuses", json={"id": "113500000000000100"}
+    )
     triage(mastodon_item, REMOVE, **remove_fields())
-    assert len(responses.calls) == 0
-    outbound = OutboundAction.objects.get()
-    assert outbound.kind == OutboundKind.DELETE
+    outbound = OutboundAction.objects.get(kind=OutboundKind.DELETE)
     assert outbound.status == OutboundStatus.MANUAL
+    notice = OutboundAction.objects.get(kind=OutboundKind.NOTICE)
+    assert notice.status == OutboundStatus.SENT
+    assert len(responses.calls) == 1
+    call = responses.calls[0]
+    body = {k: v[0] for k, v in parse_qs(call.request.body).items()}
+    assert body["visibility"] == "direct"
+    assert "in_reply_to_id" not in body
+    assert body["status"].startswith("@maja@mastodon.example Vi har tagit bort din kommentar.")
+    assert body["status"].endswith(f"/{owner.first_name}, {settings.MUNICIPALITY_NAME}")
+    assert call.request.headers["Idempotency-Key"] == f"haparanda-outbound-{notice.pk}"
+    assert call.request.headers["Authorization"] == f"Bearer {MASTODON_TOKEN}"
+
+
+@responses.activate
+def test_a_mastodon_notice_without_the_authors_handle_is_left_to_a_person(mastodon_config, triage):
+    item = make_item(
+        mastodon_config.account,
+        platform_id="113500000000000012",
+        source=ItemSource.MASTODON,
+        author_name="Maja",
+    )
+    triage(item, REMOVE, **remove_fields())
+    assert len(responses.calls) == 0
+    notice = OutboundAction.objects.get(kind=OutboundKind.NOTICE)
+    assert notice.status == OutboundStatus.MANUAL
 
 
 # --- Manual connector -------------------------------------------------------------------------
@@ -258,14 +294,18 @@ def test_the_person_confirms_a_manual_action(item, triage, owner_client, owner):
     assert outbound.done_at is not None
 
 
-def test_confirming_twice_changes_nothing(item, triage, owner_client):
+def test_confirming_twice_changes_nothing(item, triage, owner_client, deputy_client):
     triage(item, ANSWER, reply_text="Hej!")
     outbound = OutboundAction.objects.get()
     url = reverse("moderation:outbound_confirm", args=[outbound.pk])
     owner_client.post(url)
-    first = OutboundAction.objects.get().done_at
-    assert owner_client.post(url).status_code == 302
-    assert OutboundAction.objects.get().done_at == first
+    first = OutboundAction.objects.get()
+    response = deputy_client.post(url, {"next": "item"}, follow=True)
+    assert response.status_code == 200
+    again = OutboundAction.objects.get()
+    assert (again.done_at, again.confirmed_by_id) == (first.done_at, first.confirmed_by_id)
+    assert item.actions.filter(kind="done_on_platform").count() == 1
+    assert "Redan markerad som klar av Olle Agare" in response.content.decode()
 
 
 def test_an_outsider_cannot_confirm_or_retry(item, triage, outsider_client):
@@ -313,6 +353,11 @@ def test_a_refused_reply_is_kept_as_failed_without_the_token_and_retried(
     assert outbound.attempts == 1
     assert "has not granted the permission" in outbound.error
     assert PAGE_TOKEN not in outbound.error
+    # A reply that failed to post is not an answer, and waits on the to-do list.
+    fb_item.refresh_from_db()
+    assert fb_item.answered_at is None
+    todo = owner_client.get(reverse("moderation:todo"))
+    assert [e.pk for e in todo.context["page"].entries] == [outbound.pk]
 
     responses.replace(responses.POST, f"{GRAPH}/{FB_COMMENT}/comments", json={"id": "x_2"})
     with django_capture_on_commit_callbacks(execute=True):
@@ -322,6 +367,8 @@ def test_a_refused_reply_is_kept_as_failed_without_the_token_and_retried(
     assert outbound.status == OutboundStatus.SENT
     assert outbound.attempts == 2
     assert outbound.error == ""
+    fb_item.refresh_from_db()
+    assert fb_item.answered_at == outbound.done_at
 
 
 @responses.activate
