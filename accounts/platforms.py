@@ -161,7 +161,8 @@ def parse_profile_url(raw: str) -> ParsedProfile:
         raise _not_a_web_address() from exc
     if "@" in parts.netloc:
         if not scheme and not parts.path.strip("/"):
-            raise _e_mail()
+            # name@example.se is an e-mail address; @name alone is a handle without its site.
+            raise _invalid() if parts.netloc.startswith("@") else _e_mail()
         raise _invalid(
             _("The address must not contain a user name or password before the host name.")
         )

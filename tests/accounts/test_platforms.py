@@ -276,6 +276,7 @@ PORT = "The address must not contain a port number."
     ("pasted", "message"),
     [
         ("", GENERIC),
+        ("@haparandastad", GENERIC),
         ("not a url at all", NOT_WEB),
         ("haparanda", NOT_WEB),
         ("https://exa mple.com/@x", NOT_WEB),
