@@ -144,7 +144,9 @@ def parse_profile_url(raw: str) -> ParsedProfile:
         name = scheme.group(1).lower()
         if name == "mailto":
             raise _e_mail()
-        if name not in ("http", "https") or not raw[scheme.end() :].startswith("//"):
+        if name in ("http", "https") and not raw[scheme.end() :].startswith("//"):
+            raise _not_a_web_address()  # https:www.example.se
+        if name not in ("http", "https"):
             raise _invalid(
                 _(
                     "Only web addresses beginning with https:// are accepted, not addresses "

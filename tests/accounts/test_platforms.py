@@ -324,7 +324,7 @@ PORT = "The address must not contain a port number."
         ("file:///etc/passwd", SCHEME),
         ("data:text/html,<b>x</b>", SCHEME),
         ("tel:+46922150000", SCHEME),
-        ("https:www.facebook.com/haparandastad", SCHEME),
+        ("https:www.facebook.com/haparandastad", NOT_WEB),
         ("https://www.facebook.com@evil.example.com/haparandastad", LOGIN),
         ("https://user:secret@www.facebook.com/haparandastad", LOGIN),
         ("https://www.facebook.com:8443/haparandastad", PORT),
