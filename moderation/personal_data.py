@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from django.utils import timezone
@@ -96,6 +97,11 @@ def classify_id_number(digits8or6: str, separator: str, last4: str) -> str | Non
     return PERSONNUMMER
 
 
+def _ascii_digits(digits: str) -> str:
+    """Full-width and other scripts' digits as 0-9, so the check digit is computed on them."""
+    return "".join(str(unicodedata.digit(c)) for c in digits)
+
+
 def _normal_separator(separator: str) -> str:
     if separator == "+":
         return "+"
@@ -111,6 +117,7 @@ def find_personal_data(text: str) -> list[Finding]:
     numbers: list[tuple[int, int]] = []
     for match in _ID_NUMBER.finditer(text):
         head, separator, last4 = match.groups()
+        head, last4 = _ascii_digits(head), _ascii_digits(last4)
         separator = _normal_separator(separator)
         kind = classify_id_number(head, separator, last4)
         if not kind:

@@ -227,3 +227,16 @@ def test_a_wrong_check_digit_is_never_a_personnummer(number, wrong_by):
     assume(oracle(head + _ascii(separator) + last4) is not None)
     assert oracle(head + _ascii(separator) + wrong) is None
     assert not {PERSONNUMMER, SAMORDNINGSNUMMER} & set(kinds(f"pnr {head}{separator}{wrong}."))
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("\uff11\uff12\uff11\uff12\uff17\uff12-\uff11\uff12\uff11\uff19", SAMORDNINGSNUMMER),
+        ("\uff11\uff12\uff11\uff12\uff11\uff12-\uff11\uff12\uff11\uff12", PERSONNUMMER),
+    ],
+)
+def test_a_number_in_full_width_digits_is_found_and_masked_in_ordinary_ones(text, kind):
+    (finding,) = find_personal_data(text)
+    assert finding.kind == kind
+    assert finding.masked.startswith("1212")
