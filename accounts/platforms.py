@@ -291,6 +291,9 @@ def _facebook(segments, query):
             raise _not_a_profile(Platform.FACEBOOK)
     if re.fullmatch(r"[0-9]+", segments[0]):
         return _facebook_page_id(segments[0])  # facebook.com/<id> is the page with that id
+    if "-" in segments[0] and _trailing_id(segments[0]):
+        # User names never hold a hyphen: /Haparanda-Stad-<id> is the old form of /p/.
+        return _facebook_page_id(_trailing_id(segments[0]))
     handle = _name(segments[0], Platform.FACEBOOK).lower()
     return ParsedProfile(Platform.FACEBOOK, handle, f"https://www.facebook.com/{handle}")
 

@@ -100,6 +100,7 @@ def variant(draw):
                     f"/pages/{name}/{FB_ID}",
                     f"/pages/category/Government-Organization/{name}-{FB_ID}/",
                     f"/{FB_ID}",
+                    f"/{name}-{FB_ID}/",
                     f"/profile.php?id={FB_ID}",
                     f"/profile.php?sk=about&id={FB_ID}",
                 ]

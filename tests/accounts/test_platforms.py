@@ -78,6 +78,18 @@ PLATFORM_FORMS = [
         FB_ID,
     ),
     case("https://www.facebook.com/100064123456789", "facebook", "100064123456789", FB_ID),
+    case(
+        "https://www.facebook.com/Haparanda-Stad-100064123456789/",
+        "facebook",
+        "100064123456789",
+        FB_ID,
+    ),
+    case(
+        "https://www.facebook.com/haparanda-stad",
+        "facebook",
+        "haparanda-stad",
+        "https://www.facebook.com/haparanda-stad",
+    ),
     # Instagram.
     case(
         "https://instagram.com/haparandastad/?hl=sv",
