@@ -3,13 +3,16 @@
 Items that contain a personnummer or samordningsnummer, an e-mail address or a phone number are
 flagged so that the person triaging sees why, and can remove the item with personal data as the
 legal ground. A number is only taken for a personnummer when its date and its check digit are
-valid, so an order number or a phone number is not flagged as one.
+valid, so an order number is not flagged as one. No valid number is missed, whatever dash or
+space separates it: a number that could be both (0501011233, a child born in 2005, or a mobile
+number) is flagged as both, so the person triaging decides.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from django.utils import timezone
@@ -29,12 +32,22 @@ KIND_LABELS = {
     PHONE: _("Phone number"),
 }
 
-# 6 or 8 digits, an optional separator (-, + or space) and 4 digits; never part of a longer run
-# of digits, so a 13-digit number is not read as a 12-digit personnummer inside it.
-_ID_NUMBER = re.compile(r"(?<![\d-])(\d{6}|\d{8})([-+ ]?)(\d{4})(?![\d])")
+# The separators people and keyboards put between the date and the last four digits: the
+# hyphen and plus of the standard form, and what word processors and phones turn them into (en
+# dash, minus sign, non-breaking hyphen, figure dash, and the no-break and narrow no-break spaces
+# that keep a number on one line).
+_DASHES = "\u2010\u2011\u2012\u2013\u2212"
+_SPACES = " \u00a0\u2007\u2009\u202f"
+_SEPARATOR = f"[-+{_DASHES}{_SPACES}]"
+# 6 or 8 digits, an optional separator and 4 digits; never part of a longer run of digits, so a
+# 13-digit number is not read as a 12-digit personnummer inside it.
+_ID_NUMBER = re.compile(rf"(?<!\d)(\d{{6}}|\d{{8}})({_SEPARATOR}?)(\d{{4}})(?!\d)")
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b")
 # Swedish numbers: +46/0046/0, an area or mobile code, then 5–8 digits in groups.
-_PHONE = re.compile(r"(?<![\d+])(?:\+46|0046|0)[\s-]?\(?[1-9]\d{0,3}\)?(?:[\s-]?\d){5,8}(?!\d)")
+_PHONE_GAP = f"[\\s\\-{_DASHES}]"
+_PHONE = re.compile(
+    rf"(?<![\d+])(?:\+46|0046|0){_PHONE_GAP}?\(?[1-9]\d{{0,3}}\)?(?:{_PHONE_GAP}?\d){{5,8}}(?!\d)"
+)
 
 
 @dataclass(frozen=True)
@@ -47,8 +60,8 @@ class Finding:
 
 
 def _century_for(yymmdd: str, separator: str, today: dt.date) -> int:
-    """The century of a 10-digit number: the latest that is not in the future; '+' adds 100
-    years (the person is a hundred or older)."""
+    """The century of a 10-digit number: the latest that is not in a future year; '+' adds 100
+    years (the person is a hundred or older). The same reading as ``stdnum``'s."""
     year = int(yymmdd[:2])
     century = today.year // 100 * 100
     full = century + year
@@ -60,7 +73,10 @@ def _century_for(yymmdd: str, separator: str, today: dt.date) -> int:
 
 
 def classify_id_number(digits8or6: str, separator: str, last4: str) -> str | None:
-    """``PERSONNUMMER``, ``SAMORDNINGSNUMMER`` or None when the date or check digit is wrong."""
+    """``PERSONNUMMER``, ``SAMORDNINGSNUMMER`` or None when the date or check digit is wrong.
+
+    ``separator`` is "+", "-" or "" (any dash or space counts as "-").
+    """
     today = timezone.localdate()
     if len(digits8or6) == 8:
         century, yymmdd = int(digits8or6[:2]), digits8or6[2:]
@@ -81,30 +97,42 @@ def classify_id_number(digits8or6: str, separator: str, last4: str) -> str | Non
     return PERSONNUMMER
 
 
-def _looks_like_phone(head: str, separator: str) -> bool:
-    # Swedish phone numbers begin with 0; a 10-digit run like 0701234567 is far more often a
-    # mobile number than a personnummer for someone born in 2007 written without its hyphen.
-    return len(head) == 6 and separator == "" and head.startswith("0")
+def _ascii_digits(digits: str) -> str:
+    """Full-width and other scripts' digits as 0-9, so the check digit is computed on them."""
+    return "".join(str(unicodedata.digit(c)) for c in digits)
+
+
+def _normal_separator(separator: str) -> str:
+    if separator == "+":
+        return "+"
+    return "-" if separator else ""
 
 
 def find_personal_data(text: str) -> list[Finding]:
+    text = text or ""
     findings: list[Finding] = []
-    taken: list[tuple[int, int]] = []
-    for match in _ID_NUMBER.finditer(text or ""):
+    # Where an identity number or an e-mail address was found; a phone number is not looked for
+    # inside an identity number (121212-1212 is not a phone number), but it is inside an e-mail
+    # address (0701234567@sms.example.se holds one).
+    numbers: list[tuple[int, int]] = []
+    for match in _ID_NUMBER.finditer(text):
         head, separator, last4 = match.groups()
-        if _looks_like_phone(head, separator):
-            continue
+        head, last4 = _ascii_digits(head), _ascii_digits(last4)
+        separator = _normal_separator(separator)
         kind = classify_id_number(head, separator, last4)
-        if kind:
-            findings.append(Finding(kind, f"{head}{separator or '-'}****"))
-            taken.append(match.span())
-    for match in _EMAIL.finditer(text or ""):
+        if not kind:
+            continue
+        findings.append(Finding(kind, f"{head}{separator or '-'}****"))
+        if not (len(head) == 6 and separator == "" and head.startswith("0")):
+            numbers.append(match.span())
+        # Otherwise it is also written as a Swedish phone number is (0501011233): children born
+        # 2000-2009 have such numbers, and so do mobile phones. It is flagged as both.
+    for match in _EMAIL.finditer(text):
         local, _at, domain = match.group().partition("@")
         findings.append(Finding(EMAIL, f"{local[:1]}…@{domain}"))
-        taken.append(match.span())
-    for match in _PHONE.finditer(text or ""):
+    for match in _PHONE.finditer(text):
         start, end = match.span()
-        if any(start < t_end and t_start < end for t_start, t_end in taken):
+        if any(start < t_end and t_start < end for t_start, t_end in numbers):
             continue
         digits = re.sub(r"\D", "", match.group())
         findings.append(Finding(PHONE, f"{match.group()[:4]}…{digits[-2:]}"))

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import SocialAccount, User
-from accounts.platforms import platform_hosts
+from accounts.platforms import is_platform_host
 
 from ..models import (
     TODO_STATUSES,
@@ -491,8 +491,8 @@ def validate_platform_url(url: str, *, account: SocialAccount) -> str:
         raise ValidationError(
             _("Give the whole address, beginning with https://."), code="invalid"
         ) from None
-    host = (urlsplit(url).hostname or "").lower().removeprefix("www.")
-    if host not in platform_hosts(account.platform, account.url):
+    host = urlsplit(url).hostname or ""
+    if not is_platform_host(host, platform=account.platform, account_url=account.url):
         raise ValidationError(
             _("The address is not on %(platform)s, where the account is."),
             code="wrong_platform",

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import AccountStatus
+from accounts.platforms import parse_profile_url
 from tests.factories import make_account
 
 
@@ -192,3 +193,134 @@ def test_the_lookup_works_in_english(anonymous_client, official):
     response = anonymous_client.get("/en/offentlig/kontrollera/", {"url": official.url})
     assert response.status_code == 200
     assert '<html lang="en">' in response.content.decode()
+
+
+# --- Addresses that identify a page by its number or its old path (issue #13) -----------------
+
+PEOPLE_PAGE = "https://www.facebook.com/people/Haparanda-Fritid/100064123456789/"
+
+
+@pytest.fixture
+def people_page(owner, department):
+    """An official page without a user name, registered from its /people/ address."""
+    parsed = parse_profile_url(PEOPLE_PAGE)
+    return make_account(
+        created_by=owner,
+        department=department,
+        status=AccountStatus.ACTIVE,
+        display_name="Haparanda fritid",
+        url=parsed.url,
+        handle=parsed.handle,
+    )
+
+
+@pytest.mark.parametrize(
+    "pasted",
+    [
+        PEOPLE_PAGE,
+        "https://www.facebook.com/people/Nytt-Namn/100064123456789",
+        "https://m.facebook.com/profile.php?id=100064123456789&sk=about",
+        "https://sv-se.facebook.com/p/Haparanda-Fritid-100064123456789/",
+        "https://www.facebook.com/100064123456789",
+    ],
+)
+def test_a_page_known_by_its_number_is_found_in_each_of_its_forms(
+    anonymous_client, people_page, pasted
+):
+    assert str(_(YES)) in _verify(anonymous_client, pasted)
+    data = _verify_json(anonymous_client, pasted)
+    assert data["result"] == "official"
+    assert data["account"]["id"] == people_page.pk
+
+
+@pytest.mark.parametrize(
+    "pasted",
+    [
+        # The same name, another page: the number is what identifies it.
+        "https://www.facebook.com/people/Haparanda-Fritid/100064999999999/",
+        "https://www.facebook.com/people/Falsk-Sida/61550000000000/",
+        "https://www.facebook.com/profile.php?id=1000641234567890",
+        "https://www.facebook.com/p/Haparanda-Fritid-100064123456788/",
+        "https://www.facebook.com/pg/haparandafritid/",
+        "https://www.facebook.com/people",
+    ],
+)
+def test_another_page_of_the_same_form_is_never_called_official(
+    anonymous_client, people_page, pasted
+):
+    html = _verify(anonymous_client, pasted)
+    assert str(_(YES)) not in html
+    assert people_page.display_name not in html
+    response = anonymous_client.get(reverse("public:verify_json"), {"url": pasted})
+    assert response.json().get("result") != "official"
+    assert response.json().get("account") is None
+
+
+def test_a_page_registered_by_its_old_pg_address_is_found_by_its_name(
+    anonymous_client, owner, department
+):
+    parsed = parse_profile_url("https://www.facebook.com/pg/haparandafritid/about/")
+    account = make_account(
+        created_by=owner,
+        department=department,
+        status=AccountStatus.ACTIVE,
+        url=parsed.url,
+        handle=parsed.handle,
+    )
+    assert _verify_json(anonymous_client, "facebook.com/HaparandaFritid")["account"]["id"] == (
+        account.pk
+    )
+    assert _verify_json(anonymous_client, "facebook.com/pg/falskfritid")["result"] == (
+        "not_official"
+    )
+
+
+def test_a_mastodon_handle_is_found_whatever_its_case(anonymous_client, owner, department):
+    account = make_account(
+        created_by=owner,
+        department=department,
+        status=AccountStatus.ACTIVE,
+        platform="mastodon",
+        url="https://mastodon.nu/@haparanda",
+        handle="@haparanda@mastodon.nu",
+    )
+    for pasted in ("https://Mastodon.nu/@Haparanda", "@HAPARANDA@mastodon.nu"):
+        assert str(_(YES)) in _verify(anonymous_client, pasted)
+        assert _verify_json(anonymous_client, pasted)["account"]["id"] == account.pk
+
+
+@pytest.mark.parametrize(
+    ("pasted", "swedish"),
+    [
+        ("mailto:kommun@haparanda.se", "Det där är en e-postadress"),
+        ("kommun@haparanda.se", "Det där är en e-postadress"),
+        ("http://localhost:8000/@haparanda", "ett internt nätverk"),
+        ("http://192.168.0.10/haparanda", "ett internt nätverk"),
+        ("http://[::1]/@haparanda", "ett internt nätverk"),
+        ("https://intranat.local/@haparanda", "ett internt nätverk"),
+        ("ftp://www.facebook.com/haparandabibliotek", "Bara webbadresser som börjar med https://"),
+        ("https://www.facebook.com@evil.example.com/haparandabibliotek", "användarnamn"),
+    ],
+)
+def test_what_is_not_an_account_address_is_refused_with_a_reason_in_swedish(
+    anonymous_client, official, pasted, swedish
+):
+    response = anonymous_client.get(reverse("public:verify"), {"url": pasted})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'class="error-summary" role="alert"' in html
+    assert swedish in html
+    assert str(_(YES)) not in html
+    data = _verify_json(anonymous_client, pasted, status=400)
+    assert swedish in data["error"]
+    assert "result" not in data
+
+
+def test_the_public_list_links_to_the_page_itself(anonymous_client, people_page):
+    response = anonymous_client.get(reverse("public:account_list"))
+    html = response.content.decode()
+    assert 'href="https://www.facebook.com/profile.php?id=100064123456789"' in html
+    assert 'href="https://www.facebook.com/people"' not in html
+    data = anonymous_client.get(reverse("public:account_list_json")).json()
+    (record,) = [a for a in data["accounts"] if a["id"] == people_page.pk]
+    assert record["url"] == "https://www.facebook.com/profile.php?id=100064123456789"

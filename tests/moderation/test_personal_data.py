@@ -1,6 +1,13 @@
 """R16: personnummer, samordningsnummer, e-mail and phone numbers are found; near misses are not."""
 
+import datetime as dt
+
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+from stdnum import exceptions as stdnum_exceptions
+from stdnum import luhn
+from stdnum.se import personnummer as stdnum_personnummer
 
 from moderation.personal_data import (
     EMAIL,
@@ -67,3 +74,169 @@ def test_it_finds_an_email_address():
 
 def test_plain_text_has_no_findings():
     assert find_personal_data("Snöröjningen på Storgatan 12 var bra idag, 2024!") == []
+
+
+# --- Every way a valid number is written (issue #13) -------------------------------------------
+
+
+def test_a_child_born_in_the_2000s_is_found_without_a_separator():
+    # 2005-01-01; the number also reads as a phone number, so it keeps that flag too.
+    assert kinds("Barnets nummer är 0501011233") == [PERSONNUMMER, PHONE]
+
+
+@pytest.mark.parametrize(
+    "separator",
+    [
+        "\u2013",  # en dash, what word processors make of a hyphen
+        "\u2212",  # minus sign
+        "\u2011",  # non-breaking hyphen
+        "\u2010",  # hyphen
+        "\u00a0",  # no-break space
+        "\u202f",  # narrow no-break space
+        " ",
+        "-",
+    ],
+)
+@pytest.mark.parametrize("number", ["121212{}1212", "19121212{}1212", "050101{}1233"])
+def test_a_personnummer_is_found_whatever_separates_its_parts(separator, number):
+    (finding,) = [f for f in find_personal_data(number.format(separator)) if f.kind != PHONE]
+    assert finding.kind == PERSONNUMMER
+    assert finding.masked.endswith("-****")
+
+
+def test_a_samordningsnummer_is_found_with_an_en_dash():
+    assert kinds("samordningsnummer 121272\u20131219") == [SAMORDNINGSNUMMER]
+
+
+def test_a_personnummer_right_after_a_phone_number_is_found():
+    assert kinds("Ring 0701234567-121212-1212") == [PERSONNUMMER, PHONE]
+    assert kinds("0701234567 0501011233") == [PERSONNUMMER, PHONE, PHONE]
+
+
+def test_a_phone_number_keeps_its_flag_beside_an_e_mail_address():
+    assert kinds("Ring 070\u2013123 45 67 eller mejla anna@example.se") == [EMAIL, PHONE]
+    assert kinds("Sms:a 0701234567@sms.example.se") == [EMAIL, PHONE]
+
+
+def test_a_phone_number_written_with_an_en_dash_is_a_phone_number():
+    assert kinds("Ring 070\u20131234567") == [PHONE]
+
+
+# --- Property: python-stdnum is the oracle -------------------------------------------------------
+#
+# The detector is a pure function, so ten thousand cases take seconds. Each case writes an
+# identity number the way people do (10 or 12 digits, any of the separators, or none) inside a
+# sentence, sometimes next to a phone number or an e-mail address. stdnum decides whether the
+# number is valid; a samordningsnummer is valid when the date 60 days back is (stdnum does not
+# know them) and its own check digit holds.
+
+SEPARATORS = ["", "-", "+", " ", "\u2013", "\u2212", "\u2011", "\u2010", "\u00a0", "\u202f"]
+PREFIXES = [
+    "",
+    "Mitt personnummer är ",
+    "pnr: ",
+    "(",
+    "Barnets nummer är ",
+    "Ring 0701234567 ",
+    "Ring 070-123 45 67, pnr ",
+    "anna.andersson@example.se ",
+    "nr\u00a0",
+    "Hej!\n",
+]
+SUFFIXES = ["", ".", ", tack!", ")", " och 0701234567", " anna@example.se", "\n", "?"]
+CONTEXTS = st.tuples(st.sampled_from(PREFIXES), st.sampled_from(SUFFIXES))
+
+
+def _ascii(separator):
+    if separator in ("", "+"):
+        return separator
+    return "-"
+
+
+def oracle(written: str) -> str | None:
+    """What the number is, by stdnum; ``written`` uses only ASCII separators."""
+    if stdnum_personnummer.is_valid(written):
+        return PERSONNUMMER
+    digits = written.replace("-", "").replace("+", "")
+    day_at = 6 if len(digits) == 12 else 4
+    day = int(digits[day_at : day_at + 2])
+    if day > 60:
+        as_personnummer = written[:day_at] + f"{day - 60:02d}" + written[day_at + 2 :]
+        try:
+            stdnum_personnummer.get_birth_date(as_personnummer)
+        except stdnum_exceptions.ValidationError:
+            return None
+        if luhn.is_valid(digits[-10:]):
+            return SAMORDNINGSNUMMER
+    return None
+
+
+def _identity_number(birth_day, day, any_day, serial, twelve, wrong_by, separator):
+    """(head, separator, last four): often valid, sometimes with a wrong check digit or date."""
+    birth = dt.date(1850, 1, 1) + dt.timedelta(days=birth_day)
+    if day == "coordination":
+        dd = birth.day + 60
+    elif day == "any":
+        dd = any_day  # 00, 31 in a short month, 29 February in another year, 32-60, 92-99…
+    else:
+        dd = birth.day
+    yymmdd = f"{birth:%y%m}{dd:02d}"
+    serial = f"{serial:03d}"
+    check = str((int(luhn.calc_check_digit(yymmdd + serial)) + wrong_by) % 10)
+    head = f"{birth.year // 100:02d}{yymmdd}" if twelve else yymmdd
+    return head, separator, serial + check
+
+
+identity_number = st.builds(
+    _identity_number,
+    birth_day=st.integers(0, (dt.date(2099, 12, 31) - dt.date(1850, 1, 1)).days),
+    day=st.sampled_from(["birth"] * 5 + ["coordination"] * 3 + ["any"] * 2),
+    any_day=st.integers(0, 99),
+    serial=st.integers(0, 999),
+    twelve=st.booleans(),
+    # Most often right, sometimes a wrong check digit.
+    wrong_by=st.sampled_from([0, 0, 0, 0, 0, 1, 3, 5, 9]),
+    separator=st.sampled_from(SEPARATORS),
+)
+
+
+@settings(max_examples=10_000, deadline=None)
+@given(number=identity_number, context=CONTEXTS)
+def test_the_detector_agrees_with_stdnum(number, context):
+    head, separator, last4 = number
+    prefix, suffix = context
+    text = prefix + head + separator + last4 + suffix
+    expected = oracle(head + _ascii(separator) + last4)
+    masked = f"{head}{'+' if separator == '+' else '-'}****"
+    found = [
+        f.kind
+        for f in find_personal_data(text)
+        if f.kind in (PERSONNUMMER, SAMORDNINGSNUMMER) and f.masked == masked
+    ]
+    if expected:
+        assert found == [expected], text  # no false negative
+    else:
+        assert found == [], text  # a wrong check digit or date is not an identity number
+
+
+@settings(max_examples=2_000, deadline=None)
+@given(number=identity_number, wrong_by=st.integers(1, 9))
+def test_a_wrong_check_digit_is_never_a_personnummer(number, wrong_by):
+    head, separator, last4 = number
+    wrong = last4[:3] + str((int(last4[3]) + wrong_by) % 10)
+    assume(oracle(head + _ascii(separator) + last4) is not None)
+    assert oracle(head + _ascii(separator) + wrong) is None
+    assert not {PERSONNUMMER, SAMORDNINGSNUMMER} & set(kinds(f"pnr {head}{separator}{wrong}."))
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("\uff11\uff12\uff11\uff12\uff17\uff12-\uff11\uff12\uff11\uff19", SAMORDNINGSNUMMER),
+        ("\uff11\uff12\uff11\uff12\uff11\uff12-\uff11\uff12\uff11\uff12", PERSONNUMMER),
+    ],
+)
+def test_a_number_in_full_width_digits_is_found_and_masked_in_ordinary_ones(text, kind):
+    (finding,) = find_personal_data(text)
+    assert finding.kind == kind
+    assert finding.masked.startswith("1212")
