@@ -264,6 +264,15 @@ class ModerationAction(AppendOnlyModel):
         ground = self.details.get("legal_ground", "")
         return LegalGround(ground).label if ground in LegalGround.values else ground
 
+    @property
+    def rests_on_rules(self) -> bool:
+        """Whether the removal rested on the municipality's rules rather than on a law; read
+        from the ground for records written before the basis was stored."""
+        from .response_model import GroundBasis, ground_basis
+
+        basis = self.details.get("ground_basis") or ground_basis(self.details.get("legal_ground"))
+        return basis == GroundBasis.RULES
+
 
 def sha256_hex(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -43,3 +43,8 @@ urlpatterns += [
         name="outbound_confirm",
     ),
 ]
+
+# One-page triage (issue 9): taking over a colleague's claim on an item.
+urlpatterns += [
+    path("objekt/<int:pk>/ta-over/", views.item_take_over, name="item_take_over"),
+]
