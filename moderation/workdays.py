@@ -77,3 +77,34 @@ def is_overdue(received: dt.datetime, now: dt.datetime | None = None) -> bool:
     if now - received > dt.timedelta(days=7):
         return True
     return office_seconds_between(received, now) > OFFICE_DAY_SECONDS
+
+
+def overdue_cutoff(now: dt.datetime | None = None) -> dt.datetime:
+    """The instant before which an unhandled item is overdue, so that a list can count
+    ``published_at < cutoff`` in SQL instead of running ``is_overdue`` on every row.
+
+    For every ``received``: ``received < overdue_cutoff(now)`` exactly when
+    ``is_overdue(received, now)``. Walk back one full day of office hours from ``now``; when
+    that lands on an opening time, the items from the night before have exactly one day of
+    office hours behind them and are not yet overdue, so the cutoff is the previous closing.
+    """
+    now = now or timezone.now()
+    week_ago = now - dt.timedelta(days=7)
+    cursor = now.astimezone(STOCKHOLM)
+    remaining = float(OFFICE_DAY_SECONDS)
+    day = cursor.date()
+    while cursor > week_ago:
+        if is_working_day(day):
+            opens = dt.datetime.combine(day, OFFICE_OPENS, tzinfo=STOCKHOLM)
+            closes = dt.datetime.combine(day, OFFICE_CLOSES, tzinfo=STOCKHOLM)
+            hi = min(cursor, closes)
+            if hi > opens:
+                if remaining == 0:
+                    return max(hi, week_ago)
+                span = (hi - opens).total_seconds()
+                if span > remaining:
+                    return max(hi - dt.timedelta(seconds=remaining), week_ago)
+                remaining -= span
+        day -= dt.timedelta(days=1)
+        cursor = dt.datetime.combine(day, dt.time(23, 59, 59, 999999), tzinfo=STOCKHOLM)
+    return week_ago
