@@ -105,7 +105,7 @@ class OutcomeForm(forms.Form):
     )
     legal_ground = forms.ChoiceField(
         choices=[("", "---------"), *LegalGround.choices],
-        label=_("Legal ground"),
+        label=_("Ground for the removal"),
         widget=forms.RadioSelect,
     )
     visitor_notice = forms.CharField(

@@ -47,24 +47,16 @@ class QueueNavigation:
         return self._with_filter(reverse("moderation:queue"))
 
 
-def _cleaned_filter(user, data: QueryDict) -> dict:
-    form = QueueFilter(data, user=user) if _takes_user() else QueueFilter(data)
-    if form.is_valid():
-        return form.cleaned_data
-    empty = QueueFilter(QueryDict(), user=user) if _takes_user() else QueueFilter(QueryDict())
-    empty.is_valid()
-    return empty.cleaned_data
-
-
-def _takes_user() -> bool:
-    import inspect
-
-    return "user" in inspect.signature(QueueFilter.__init__).parameters
+def _cleaned_filter(data: QueryDict) -> dict:
+    # The fields that are valid; a refused one is left out rather than refusing the item page.
+    form = QueueFilter(data)
+    form.is_valid()
+    return form.valid_filter()
 
 
 def queue_navigation(user, data: QueryDict, item: Item) -> QueueNavigation:
     """The filter read back from ``data`` and the item's neighbours in that filtered queue."""
-    cleaned = _cleaned_filter(user, data)
+    cleaned = _cleaned_filter(data)
     querystring = filter_querystring(cleaned)
     previous_id, next_id = queue_neighbours(user, cleaned, item)
     params = [(name, value) for name, values in QueryDict(querystring).lists() for value in values]

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 import json
 import uuid
 
@@ -157,10 +158,8 @@ def _claim_on_open(request, item) -> None:
     taking over from them is a deliberate step (``item_take_over``)."""
     if not item.is_open:
         return
-    try:
+    with contextlib.suppress(ClaimRefused):
         item_claim(item=item, user=request.user)
-    except ClaimRefused:
-        pass
 
 
 @login_required
@@ -269,13 +268,14 @@ def item_triage(request, pk):
     except EvidenceNotVerified:
         form.add_error(None, _("The evidence could not be verified, so nothing was removed."))
         return _item_page(request, item, **page, status=409)
-    # The next item of the same filtered queue opens (its neighbours were read while this item
-    # was still in the queue).
-    if nav.next_id:
+    # The next item of the same filtered queue opens. The neighbours are read again now, so an
+    # item a colleague handled meanwhile is skipped.
+    after = queue_navigation(request.user, request.GET, item)
+    if after.next_id:
         messages.success(request, _("The item is handled. Here is the next one in the queue."))
-        return redirect(nav.next_url)
+        return redirect(after.next_url)
     messages.success(request, _("The item is handled. There are no more items in the queue."))
-    return redirect(nav.queue_url)
+    return redirect(after.queue_url)
 
 
 @login_required

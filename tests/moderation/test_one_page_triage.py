@@ -139,9 +139,7 @@ def test_previous_and_next_keep_the_filter(owner_client, active_account, respons
     assert f'<input type="hidden" name="konto" value="{active_account.pk}">' in html
 
 
-def test_an_unknown_filter_value_falls_back_to_the_whole_queue(
-    owner_client, item, response_model
-):
+def test_an_unknown_filter_value_falls_back_to_the_whole_queue(owner_client, item, response_model):
     response = owner_client.get(item.get_absolute_url(), {"konto": "x' OR 1=1", "typ": "<b>"})
     assert response.status_code == 200
     assert response.context["answer_form"] is not None

@@ -113,37 +113,37 @@ def with_shortcuts(*shortcuts):
     [
         (
             [{"name": "Okänt", "key": "o", "path": ["nej", "kanske"]}],
-            "Shortcut Okänt does not follow the questions to an outcome.",
+            "Snabbvalet Okänt följer inte frågorna fram till ett utfall.",
         ),
         (
             [{"name": "Halvvägs", "key": "h", "path": ["nej", "nej"]}],
-            "Shortcut Halvvägs does not follow the questions to an outcome.",
+            "Snabbvalet Halvvägs följer inte frågorna fram till ett utfall.",
         ),
         (
             [{"name": "Förbi", "key": "f", "path": ["ja", "nej"]}],
-            "Shortcut Förbi does not follow the questions to an outcome.",
+            "Snabbvalet Förbi följer inte frågorna fram till ett utfall.",
         ),
         (
             [{"name": "Nästa", "key": "j", "path": ["ja"]}],
-            "Shortcut Nästa uses the key j, which the triage page keeps.",
+            "Snabbvalet Nästa använder tangenten j, som bedömningssidan redan använder.",
         ),
         (
             [
                 {"name": "Ett", "key": "x", "path": ["ja"]},
                 {"name": "Två", "key": "x", "path": ["regler"]},
             ],
-            "Shortcut Två repeats the key x.",
+            "Snabbvalet Två använder tangenten x, som ett annat snabbval redan har.",
         ),
         (
             [{"name": "Siffra", "key": "1", "path": ["ja"]}],
-            "Shortcut Siffra needs one lower-case letter as key.",
+            "Snabbvalet Siffra behöver en liten bokstav som tangent.",
         ),
-        ([{"name": "", "key": "x", "path": ["ja"]}], "Shortcut 1 has no name."),
+        ([{"name": "", "key": "x", "path": ["ja"]}], "Snabbval 1 saknar namn."),
         (
             [{"name": "Tom", "key": "x", "path": []}],
-            "Shortcut Tom needs a list of answers.",
+            "Snabbvalet Tom behöver en lista med svar.",
         ),
-        (["Beröm"], "Shortcut 1 must be an object."),
+        (["Beröm"], "Snabbval 1 måste vara ett objekt."),
     ],
 )
 def test_a_shortcut_that_does_not_fit_is_refused(shortcuts, message):
@@ -155,7 +155,7 @@ def test_a_shortcut_that_does_not_fit_is_refused(shortcuts, message):
 def test_shortcuts_must_be_a_list():
     with pytest.raises(InvalidTree) as caught:
         validate_tree(tree_with(lambda t: t.update(shortcuts={"t": ["ja"]})))
-    assert caught.value.errors == ["The shortcuts must be a list."]
+    assert caught.value.errors == ["Snabbvalen måste vara en lista."]
 
 
 def test_publishing_a_broken_shortcut_is_refused_in_swedish_and_keeps_the_input(

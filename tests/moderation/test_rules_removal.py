@@ -16,7 +16,7 @@ from moderation.services import response_model_publish
 from .conftest import make_item
 
 MIGRATION = importlib.import_module(
-    "moderation.migrations.0004_default_model_rules_removal_and_shortcuts"
+    "moderation.migrations.0006_default_model_rules_removal_and_shortcuts"
 )
 
 
@@ -97,7 +97,7 @@ def test_a_legal_removal_is_recorded_as_resting_on_law(owner_client, spam, respo
     assert removed.details["ground_basis"] == GroundBasis.LAW
     assert not removed.rests_on_rules
     html = owner_client.get(spam.get_absolute_url()).content.decode()
-    assert "Laglig grund" in html
+    assert "Rättslig grund" in html
     assert "Grund enligt kommunens regler" not in html
 
 
@@ -129,9 +129,7 @@ def test_a_triage_begun_on_the_first_default_is_recorded_on_it(
 ):
     first = ResponseModelVersion.objects.create(number=1, tree=MIGRATION.OLD_TREE)
     response_model_publish(tree=DEFAULT_TREE, actor=communicator, note="v2")
-    response = post_outcome(
-        owner_client, item, first, [*["nej"] * 5, "nej", "ja", "nej"], {}
-    )
+    response = post_outcome(owner_client, item, first, [*["nej"] * 5, "nej", "ja", "nej"], {})
     assert response.status_code == 302
     assert item.actions.get(kind=ActionKind.TRIAGED).response_model == first
     # The rules answer does not exist in the first version.

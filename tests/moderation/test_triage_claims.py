@@ -32,7 +32,7 @@ def test_a_colleague_sees_who_is_on_it_and_gets_no_triage_form(
     since = timezone.localtime(Claim.objects.get(item=item).claimed_at).strftime("%H:%M")
     response = deputy_client.get(item.get_absolute_url())
     html = response.content.decode()
-    assert f"{owner.first_name} hanterar objektet sedan {since}" in html
+    assert f"{owner.first_name} hanterar sedan {since}" in html
     assert response.context["walk"] is None
     assert "Ta över" in html
     # Looking does not take the claim away.
@@ -89,7 +89,9 @@ def test_taking_over_a_handled_item_is_refused_clearly(
     assert not item.actions.filter(kind=ActionKind.CLAIM_TAKEN_OVER).exists()
 
 
-def test_an_expired_claim_no_longer_holds_the_item(owner_client, deputy_client, item, response_model):
+def test_an_expired_claim_no_longer_holds_the_item(
+    owner_client, deputy_client, item, response_model
+):
     owner_client.get(item.get_absolute_url())
     with time_machine.travel(timezone.now() + dt.timedelta(minutes=16)):
         response = deputy_client.get(item.get_absolute_url())

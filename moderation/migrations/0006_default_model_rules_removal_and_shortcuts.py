@@ -313,7 +313,7 @@ def publish_version_two(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("moderation", "0003_records_append_only_in_postgresql"),
+        ("moderation", "0005_queue_search"),
     ]
 
     operations = [
