@@ -65,12 +65,21 @@ def queue_navigation(user, data: QueryDict, item: Item) -> QueueNavigation:
     )
 
 
+def walk_url(
+    item: Item, model: ResponseModelVersion, answers: list[str], nav: QueueNavigation
+) -> str:
+    """The item page with these answers given, and the queue's filter kept."""
+    base = reverse("moderation:item_detail", args=[item.pk])
+    query = [*nav.params]
+    if answers:
+        query += [("model", str(model.number)), *(("a", a) for a in answers)]
+    return f"{base}?{urlencode(query)}" if query else base
+
+
 def shortcut_links(item: Item, model: ResponseModelVersion, nav: QueueNavigation) -> list[dict]:
     """Each shortcut of the model as a link that fills in its answers for the person to
     confirm; it works without JavaScript, as the answers go in the address."""
-    base = reverse("moderation:item_detail", args=[item.pk])
-    links = []
-    for shortcut in shortcuts_of(model.tree):
-        query = [*nav.params, ("model", str(model.number)), *(("a", a) for a in shortcut["path"])]
-        links.append({**shortcut, "url": f"{base}?{urlencode(query)}"})
-    return links
+    return [
+        {**shortcut, "url": walk_url(item, model, shortcut["path"], nav)}
+        for shortcut in shortcuts_of(model.tree)
+    ]

@@ -16,6 +16,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
+from django_htmx.http import push_url
 
 from accounts.models import SocialAccount
 from accounts.permissions import is_communicator
@@ -62,7 +63,7 @@ from .services import (
     response_model_publish,
     triage_item,
 )
-from .triage import queue_navigation, shortcut_links
+from .triage import queue_navigation, shortcut_links, walk_url
 
 
 @login_required
@@ -143,9 +144,12 @@ def _item_page(request, item, *, model, answers, nav, outcome_form=None, status=
             )
         context["outcome"] = result.outcome
         context["outcome_label"] = Outcome(result.outcome).label if result.outcome else ""
-        context["back_answers"] = answers[:-1]
-    if request.htmx and status == 200:
+    context["back_url"] = walk_url(item, model, context["answers"][:-1], nav)
+    context["start_url"] = walk_url(item, model, [], nav)
+    if request.htmx and not request.htmx.history_restore_request and status == 200:
         response = render(request, "moderation/includes/triage.html", context)
+        # The address shows the answers as one list, so reloading or sharing it works.
+        response = push_url(response, walk_url(item, model, context["answers"], nav))
     else:
         response = render(request, "moderation/item_detail.html", context, status=status)
     # The same address answers with the whole page or its triage part.
@@ -173,6 +177,10 @@ def item_detail(request, pk):
     if version and version.isdigit() and int(version) != model.number:
         model = ResponseModelVersion.objects.filter(number=int(version)).first() or model
     answers = [a for a in request.GET.getlist("a") if a][:50]
+    # The answer just given comes as "svar" (the pressed button), after the answers so far.
+    given = request.GET.get("svar", "")
+    if given:
+        answers.append(given)
     if not request.htmx:
         _claim_on_open(request, item)
     nav = queue_navigation(request.user, request.GET, item)

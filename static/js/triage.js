@@ -53,6 +53,11 @@
     if (help && help.open) {
       return; // The dialog handles Esc itself; nothing behind it reacts.
     }
+    if (document.querySelector("#triage.htmx-request, #triage .htmx-request")) {
+      // The previous answer is on its way; a second key now would answer the old question.
+      event.preventDefault();
+      return;
+    }
     var target = event.target;
     if (event.key === "Enter" && event.ctrlKey) {
       if (target.closest && target.closest("#triage [data-confirm-form]") && confirmForm()) {

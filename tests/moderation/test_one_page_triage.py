@@ -27,7 +27,7 @@ def triage_url(item, query=""):
 def test_with_javascript_an_answer_returns_only_the_next_question(
     owner_client, item, response_model
 ):
-    response = owner_client.get(item.get_absolute_url(), {"model": 1, "a": ["nej"]}, **HTMX)
+    response = owner_client.get(item.get_absolute_url(), {"model": 1, "svar": "nej"}, **HTMX)
     assert response.status_code == 200
     html = response.content.decode()
     assert "<html" not in html
@@ -35,6 +35,8 @@ def test_with_javascript_an_answer_returns_only_the_next_question(
     assert "Innehåller inlägget kränkande personuppgifter" in html
     # The same address gives the whole page or its part, so caches must keep them apart.
     assert "HX-Request" in response["Vary"]
+    # The address bar shows every answer as one list, so a reload shows the same question.
+    assert response["HX-Push-Url"] == f"{item.get_absolute_url()}?model=1&a=nej"
 
 
 def test_without_javascript_each_answer_is_a_button_of_a_plain_get_form(
@@ -42,11 +44,12 @@ def test_without_javascript_each_answer_is_a_button_of_a_plain_get_form(
 ):
     html = owner_client.get(item.get_absolute_url()).content.decode()
     form = re.search(r'<form method="get".*?</form>', html, re.S).group(0)
-    assert 'name="a" value="ja"' in form and 'name="a" value="nej"' in form
+    assert 'name="svar" value="ja"' in form and 'name="svar" value="nej"' in form
     assert 'aria-keyshortcuts="1"' in form
-    # Pressing a button is an ordinary GET with the answers so far: the next question follows.
-    response = owner_client.get(item.get_absolute_url(), {"model": 1, "a": ["nej", "nej"]})
+    # Pressing a button is an ordinary GET: the answers so far and the one just given.
+    response = owner_client.get(item.get_absolute_url(), {"model": 1, "a": ["nej"], "svar": "nej"})
     assert response.context["walk"].node_id == "felanmalan"
+    assert [step["answer"] for step in response.context["walk"].path] == ["nej", "nej"]
     assert "<html" in response.content.decode()
 
 
@@ -113,7 +116,7 @@ def test_after_an_outcome_the_next_item_of_the_same_filtered_queue_opens(
     assert response.status_code == 302
     assert response["Location"] == f"{second.get_absolute_url()}?{query}"
     page = owner_client.get(response["Location"])
-    assert "Här är nästa objekt i kön" in page.content.decode()
+    assert "Här är nästa inlägg i kön" in page.content.decode()
 
 
 def test_the_last_item_of_the_filter_leads_back_to_the_filtered_queue(
