@@ -164,7 +164,8 @@ def test_the_triage_page_keeps_a_constant_number_of_queries(
     for i in range(40):
         make_item(active_account, hours_ago=100 + i)
     assert count(few[1]) == small
-    assert small <= 30
+    # Session, user, item, model, claim (read, renew), neighbours (2), history prefetches, …
+    assert small <= 20, small
 
 
 @pytest.mark.parametrize("method", ["get", "post"])
