@@ -43,3 +43,10 @@ urlpatterns += [
         name="outbound_confirm",
     ),
 ]
+
+# The queue's bulk actions.
+from . import queue_views  # noqa: E402
+
+urlpatterns += [
+    path("massatgard/", queue_views.queue_bulk, name="queue_bulk"),
+]
