@@ -15,13 +15,14 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 
-from .claims import claim_for, claim_holder_name, item_release
-from .models import Item, ResponseModelVersion
+from .claims import claim_holder_name, item_release
+from .models import Claim, Item, ResponseModelVersion
 from .permissions import items_for_user
 from .replies import visitor_notice as default_visitor_notice
 from .response_model import LegalGround, Outcome
@@ -35,6 +36,7 @@ from .services import (
 logger = logging.getLogger("moderation.bulk")
 
 BULK_LIMIT = 500
+BATCH_SIZE = 50
 
 
 class BulkAction(models.TextChoices):
@@ -165,31 +167,45 @@ def bulk_triage(
         item.pk: item
         for item in items_for_user(actor).filter(pk__in=ids).select_related("account", "parent")
     }
-    for item_id in ids:
-        item = items.get(item_id)
-        if item is None:
-            result.results.append(
-                BulkItemResult(item_id, BulkStatus.FAILED, str(_("Not found in your queue.")))
-            )
-            continue
-        result.results.append(
-            _one(
-                item=item,
-                actor=actor,
-                model=model,
-                answers=answers,
-                reply_text=reply_text,
-                legal_ground=legal_ground,
-                reason=reason.strip(),
-            )
+    # The live claims up front, one query rather than one per item (500 items in < 10 s).
+    claims = {
+        claim.item_id: claim
+        for claim in Claim.objects.select_related("user").filter(
+            item_id__in=list(items), expires_at__gt=timezone.now()
         )
+    }
+    # Items are committed in batches: each item in its own savepoint, so a failure undoes only
+    # that item, while one commit per batch instead of per item keeps 500 items under ten
+    # seconds; a batch holds its items' row locks only briefly.
+    for start in range(0, len(ids), BATCH_SIZE):
+        with transaction.atomic():
+            for item_id in ids[start : start + BATCH_SIZE]:
+                item = items.get(item_id)
+                if item is None:
+                    result.results.append(
+                        BulkItemResult(
+                            item_id, BulkStatus.FAILED, str(_("Not found in your queue."))
+                        )
+                    )
+                    continue
+                result.results.append(
+                    _one(
+                        item=item,
+                        claim=claims.get(item_id),
+                        actor=actor,
+                        model=model,
+                        answers=answers,
+                        reply_text=reply_text,
+                        legal_ground=legal_ground,
+                        reason=reason.strip(),
+                    )
+                )
     return result
 
 
-def _one(*, item, actor, model, answers, reply_text, legal_ground, reason) -> BulkItemResult:
+def _one(*, item, claim, actor, model, answers, reply_text, legal_ground, reason) -> BulkItemResult:
     if not item.is_open:
         return BulkItemResult(item.pk, BulkStatus.SKIPPED, str(_("Already handled.")), item)
-    claim = claim_for(item)
     if claim is not None and claim.user_id != actor.pk:
         return BulkItemResult(
             item.pk,
@@ -201,16 +217,19 @@ def _one(*, item, actor, model, answers, reply_text, legal_ground, reason) -> Bu
         )
     notice = default_visitor_notice(legal_ground, author_name=item.author_name)
     try:
-        triage_item(
-            item=item,
-            actor=actor,
-            response_model=model,
-            answers=answers,
-            reply_text=reply_text,
-            legal_ground=legal_ground,
-            visitor_notice=notice if legal_ground else "",
-            reason=reason,
-        )
+        with transaction.atomic():
+            triage_item(
+                item=item,
+                actor=actor,
+                response_model=model,
+                answers=answers,
+                reply_text=reply_text,
+                legal_ground=legal_ground,
+                visitor_notice=notice if legal_ground else "",
+                reason=reason,
+            )
+            if claim is not None:
+                item_release(item=item, user=actor)
     except ItemAlreadyHandled:
         return BulkItemResult(item.pk, BulkStatus.SKIPPED, str(_("Already handled.")), item)
     except ValidationError as exc:
@@ -231,5 +250,4 @@ def _one(*, item, actor, model, answers, reply_text, legal_ground, reason) -> Bu
             str(_("An unexpected error; nothing was saved for this item.")),
             item,
         )
-    item_release(item=item, user=actor)
     return BulkItemResult(item.pk, BulkStatus.DONE, "", item)
