@@ -265,6 +265,15 @@ class ModerationAction(AppendOnlyModel):
         ground = self.details.get("legal_ground", "")
         return LegalGround(ground).label if ground in LegalGround.values else ground
 
+    @property
+    def rests_on_rules(self) -> bool:
+        """Whether the removal rested on the municipality's rules rather than on a law; read
+        from the ground for records written before the basis was stored."""
+        from .response_model import GroundBasis, ground_basis
+
+        basis = self.details.get("ground_basis") or ground_basis(self.details.get("legal_ground"))
+        return basis == GroundBasis.RULES
+
 
 class Claim(models.Model):
     """Who is working on an item now, so colleagues see "Olle hanterar sedan 14:02" in the queue

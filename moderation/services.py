@@ -29,6 +29,7 @@ from accounts.selectors import communicator_emails
 from .models import (
     OPEN_STATUSES,
     ActionKind,
+    Claim,
     DailyCheck,
     Evidence,
     IngestToken,
@@ -51,6 +52,7 @@ from .response_model import (
     InvalidPath,
     LegalGround,
     Outcome,
+    ground_basis,
     validate_tree,
     walk,
 )
@@ -385,6 +387,8 @@ def triage_item(
         )
         if not claimed:
             raise ItemAlreadyHandled
+        # The outcome ends any claim on the item: nobody is working on it any more.
+        Claim.objects.filter(item_id=item.pk).delete()
         if outcome in REPLY_OUTCOMES:
             Item.objects.filter(pk=item.pk, answered_at__isnull=True).update(answered_at=now)
         details = {
@@ -394,6 +398,8 @@ def triage_item(
             "department_id": department.pk if department else None,
             "diarienummer": diarienummer.strip(),
             "legal_ground": legal_ground,
+            # Whether the removal rests on a law or on the municipality's rules.
+            "ground_basis": ground_basis(legal_ground),
             "visitor_notice": values["visitor_notice"],
             "troll": bool(troll),
             "police_report": bool(police_report),
@@ -526,6 +532,7 @@ def item_mark_removed(
             evidence=stored,
             details={
                 "legal_ground": legal_ground,
+                "ground_basis": ground_basis(legal_ground),
                 "visitor_notice": visitor_notice,
                 "data_sha256": stored.data_sha256,
                 "html_sha256": stored.html_sha256,

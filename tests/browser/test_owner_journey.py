@@ -70,9 +70,9 @@ def _triage(page, base_url, author, answers, fields):
     page.locator("main table").get_by_role(
         "link", name=re.compile(f"från {re.escape(author)}$")
     ).click()
-    for answer in answers:
-        page.get_by_label(answer, exact=True).check()
-        page.get_by_role("button", name="Nästa").click()
+    for position, answer in enumerate(answers, start=1):
+        page.locator("#triage").get_by_role("button", name=answer, exact=True).click()
+        _wait_for_answers(page, position)
     for label, value in fields.items():
         field = page.get_by_label(label)
         if field.evaluate("el => el.tagName") == "SELECT":
@@ -116,20 +116,27 @@ def test_the_owner_triages_the_queue_to_empty(page, browser, base_url):
     screenshot(page, "journey-owner")
 
 
+def _wait_for_answers(page, count):
+    # Each answer replaces the triage part in place; wait until it shows this many answers.
+    page.wait_for_function(
+        # The part is in place and settled (htmx has wired up its buttons).
+        """n => document.querySelectorAll('#triage .mod-path li').length === n
+            && !document.querySelector('#triage.htmx-settling, #triage.htmx-request')""",
+        arg=count,
+    )
+
+
 def _triage_with_the_keyboard_alone(page, base_url):
-    """Keyboard-only triage: focus, Space on a radio, Enter to submit; no mouse anywhere."""
+    """Keyboard-only triage: Tab to an answer button and press Enter; no mouse anywhere."""
     page.goto(f"{base_url}/moderering/")
     link = page.locator("main table").get_by_role("link", name="Kommentar från Erik Niemi")
     link.focus()
     page.keyboard.press("Enter")
     page.get_by_role("heading", level=1, name="Kommentar från Erik Niemi").wait_for()
-    for answer in [NO, NO, NO, NO, NO, YES, YES]:
-        radio = page.get_by_label(answer, exact=True)
-        radio.focus()
-        page.keyboard.press("Space")
-        assert radio.is_checked()
-        page.keyboard.press("Enter")  # submits the question's form
-        page.wait_for_load_state("domcontentloaded")
+    for position, answer in enumerate([NO, NO, NO, NO, NO, YES, YES], start=1):
+        page.locator("#triage").get_by_role("button", name=answer, exact=True).focus()
+        page.keyboard.press("Enter")  # submits the question's form with this answer
+        _wait_for_answers(page, position)
     reply = page.get_by_label("Svar")
     reply.focus()
     page.keyboard.press("Control+A")
