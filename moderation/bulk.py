@@ -37,6 +37,8 @@ logger = logging.getLogger("moderation.bulk")
 
 BULK_LIMIT = 500
 BATCH_SIZE = 50
+# Moving a report to case handling needs a recipient and a department per item: not in bulk.
+BULK_EXCLUDED_GROUNDS = frozenset({LegalGround.CASE_HANDLING})
 
 
 class BulkAction(models.TextChoices):
@@ -152,7 +154,9 @@ def bulk_triage(
     reply_text = reply_text.strip()
     if action == BulkAction.THANK and not reply_text:
         raise ValidationError(_("Write the reply that will be published."))
-    if action == BulkAction.REMOVE and legal_ground not in LegalGround.values:
+    if action == BulkAction.REMOVE and (
+        legal_ground not in LegalGround.values or legal_ground in BULK_EXCLUDED_GROUNDS
+    ):
         raise ValidationError(_("Choose the ground for the removal."))
     if action != BulkAction.REMOVE:
         legal_ground = ""

@@ -11,9 +11,9 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from .bulk import BULK_LIMIT, BulkAction, bulk_triage
+from .bulk import BULK_EXCLUDED_GROUNDS, BULK_LIMIT, BulkAction, bulk_triage
 from .queue import QueueFilter, queue_queryset
-from .response_model import LegalGround
+from .response_model import ground_choices
 
 SELECTED = "valda"
 WHOLE_FILTER = "filtret"
@@ -29,7 +29,7 @@ class BulkForm(forms.Form):
     grund = forms.ChoiceField(
         label=_("Ground (for removal)"),
         required=False,
-        choices=[("", "—"), *LegalGround.choices],
+        choices=[("", "—"), *ground_choices(exclude=BULK_EXCLUDED_GROUNDS)],
     )
     motivering = forms.CharField(
         label=_("Reason (kept in each record)"), required=False, max_length=2000

@@ -21,7 +21,7 @@ from django_htmx.http import push_url
 from accounts.models import SocialAccount
 from accounts.permissions import is_communicator
 
-from .bulk import BULK_LIMIT, BulkAction
+from .bulk import BULK_EXCLUDED_GROUNDS, BULK_LIMIT, BulkAction
 from .claims import ClaimRefused, claim_for, claim_holder_name, item_claim
 from .forms import (
     AnswerForm,
@@ -45,8 +45,8 @@ from .response_model import (
     RESPONSE_CONSIDERATIONS,
     WHEN_YOU_ANSWER,
     InvalidPath,
-    LegalGround,
     Outcome,
+    ground_choices,
     walk,
 )
 from .selectors import (
@@ -101,7 +101,7 @@ def queue(request):
             "prev_url": _with(cleaned, sida=page.number - 1),
             "next_url": _with(cleaned, sida=page.number + 1),
             "bulk_actions": BulkAction.choices,
-            "legal_grounds": LegalGround.choices,
+            "legal_grounds": ground_choices(exclude=BULK_EXCLUDED_GROUNDS),
             "bulk_limit": BULK_LIMIT,
         },
         status=200 if valid else 400,

@@ -87,6 +87,22 @@ def test_remove_takes_each_items_own_evidence_before_removing(owner_client, acti
         assert item.outbound_actions.get().kind == OutboundKind.DELETE
 
 
+def test_removal_for_breaking_the_accounts_rules_follows_the_rules_path(owner_client, praise):
+    response = post(owner_client, praise[:1], "remove", grund=LegalGround.ACCOUNT_RULES)
+    assert response.context["result"].done == 1
+    triage = praise[0].actions.get(kind=ActionKind.TRIAGED)
+    assert [step["answer"] for step in triage.path] == ["regler"]
+    removed = praise[0].actions.get(kind=ActionKind.REMOVED)
+    assert removed.details["legal_ground"] == LegalGround.ACCOUNT_RULES
+
+
+def test_a_bulk_cannot_move_reports_to_case_handling(owner_client, praise):
+    before = records()
+    response = post(owner_client, praise, "remove", grund=LegalGround.CASE_HANDLING)
+    assert response.status_code == 400
+    assert records() == before
+
+
 def test_removal_for_personal_data_follows_the_models_personal_data_path(owner_client, praise):
     post(owner_client, praise[:1], "remove", grund=LegalGround.PERSONAL_DATA)
     triage = praise[0].actions.get(kind=ActionKind.TRIAGED)
