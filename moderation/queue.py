@@ -119,6 +119,10 @@ class QueueFilter(forms.Form):
         for name in ("plattform", "typ", "kalla", "ordning"):
             self.fields[name].error_messages["invalid_choice"] = invalid
         self.fields["konto"].error_messages["invalid"] = _("Choose one of your accounts.")
+        for name in ("fran", "till"):
+            self.fields[name].error_messages["invalid"] = _("Write the date as YYYY-MM-DD.")
+        for key in ("invalid", "min_value", "max_value"):
+            self.fields["sida"].error_messages[key] = _("Give the page as a whole number.")
 
     def clean_konto(self):
         konto = self.cleaned_data.get("konto")

@@ -21,6 +21,7 @@ from django_htmx.http import HttpResponseClientRefresh, push_url
 from accounts.models import SocialAccount
 from accounts.permissions import is_communicator
 
+from .bulk import BULK_EXCLUDED_GROUNDS, BULK_LIMIT, BulkAction
 from .claims import ClaimRefused, claim_for, claim_holder_name, item_claim
 from .forms import (
     AnswerForm,
@@ -38,12 +39,14 @@ from .permissions import (
     get_item_for_user,
     items_for_user,
 )
+from .queue import NEWEST_FIRST, OLDEST_FIRST, QueueFilter, filter_querystring, queue_page
 from .replies import signature, template_reply, visitor_notice
 from .response_model import (
     RESPONSE_CONSIDERATIONS,
     WHEN_YOU_ANSWER,
     InvalidPath,
     Outcome,
+    ground_choices,
     walk,
 )
 from .selectors import (
@@ -51,7 +54,6 @@ from .selectors import (
     current_response_model,
     item_with_history,
     queue_accounts,
-    queue_items,
     recent_actions,
 )
 from .services import (
@@ -68,20 +70,75 @@ from .triage import queue_navigation, shortcut_links, walk_url
 
 @login_required
 def queue(request):
+    """The person's unhandled items, filtered by the GET parameters of ``QueueFilter``, about
+    fifty a page, with the whole filter's counts. A bad filter value is shown as a message next
+    to its field (status 400) and the queue is shown with the other, valid fields."""
     accounts = list(queue_accounts(request.user))
-    account_id = request.GET.get("account") or ""
-    selected = next((a for a in accounts if str(a.pk) == account_id), None)
-    items = queue_items(request.user, account_id=selected.pk if selected else None)
+    params = request.GET.copy()
+    if "account" in params and "konto" not in params:
+        # Links from before the filter had Swedish names (e-mails already sent) still work.
+        params["konto"] = params["account"]
+    form = QueueFilter(params, accounts=accounts)
+    valid = form.is_valid()
+    cleaned = form.valid_filter()
+    page = queue_page(request.user, cleaned)
+    selected = next((a for a in accounts if a.pk == cleaned.get("konto")), None)
     return render(
         request,
         "moderation/queue.html",
         {
-            "items": items,
+            "nav": "queue",
+            "form": form,
+            "page": page,
+            "items": page.items,
+            "counts": page.counts,
             "accounts": accounts,
             "selected": selected,
-            "overdue_count": sum(1 for i in items if i.overdue),
+            "querystring": filter_querystring(cleaned),
+            "filter_without_page": filter_querystring(cleaned, page=False),
+            "sort_links": _sort_links(cleaned),
+            "page_links": _page_links(cleaned, page),
+            "prev_url": _with(cleaned, sida=page.number - 1),
+            "next_url": _with(cleaned, sida=page.number + 1),
+            "bulk_actions": BulkAction.choices,
+            "legal_grounds": ground_choices(exclude=BULK_EXCLUDED_GROUNDS),
+            "bulk_limit": BULK_LIMIT,
         },
+        status=200 if valid else 400,
     )
+
+
+def _with(cleaned: dict, **changes) -> str:
+    query = filter_querystring({**cleaned, **changes})
+    return f"?{query}" if query else "?"
+
+
+def _sort_links(cleaned: dict) -> list[dict]:
+    current = cleaned.get("ordning") or OLDEST_FIRST
+    return [
+        {"label": label, "url": _with(cleaned, ordning=value, sida=1), "current": value == current}
+        for value, label in ((OLDEST_FIRST, _("Oldest first")), (NEWEST_FIRST, _("Newest first")))
+    ]
+
+
+def _page_links(cleaned: dict, page) -> list[dict]:
+    """First, last and up to two pages either side of the current one, with gaps marked."""
+    numbers = sorted(
+        {
+            1,
+            page.num_pages,
+            *range(max(1, page.number - 2), min(page.num_pages, page.number + 2) + 1),
+        }
+    )
+    links, previous = [], 0
+    for number in numbers:
+        if number - previous > 1:
+            links.append({"gap": True})
+        links.append(
+            {"number": number, "url": _with(cleaned, sida=number), "current": number == page.number}
+        )
+        previous = number
+    return links
 
 
 def _initial_outcome_data(item, outcome: str, preset: dict) -> dict:
@@ -498,7 +555,7 @@ def daily_check(request, pk):
         )
     else:
         messages.info(request, _("%(account)s was already checked today.") % {"account": account})
-    return redirect(f"{reverse('moderation:queue')}?account={account.pk}")
+    return redirect(f"{reverse('moderation:queue')}?konto={account.pk}")
 
 
 @login_required
