@@ -206,3 +206,23 @@ def test_each_answer_renews_the_persons_claim(owner_client, owner, item, respons
     claim = Claim.objects.get(item=item)
     assert claim.user == owner
     assert claim.expires_at > first_expiry
+
+
+def test_the_next_item_follows_a_search_and_kind_filter_too(
+    owner_client, active_account, response_model
+):
+    first = make_item(active_account, text="Köp solglasögon här!", hours_ago=6)
+    make_item(active_account, text="När öppnar badhuset?", hours_ago=5)
+    second = make_item(active_account, text="Billiga solglasögon igen", hours_ago=4)
+    query = "typ=comment&q=solglas%C3%B6gon"
+    response = owner_client.post(
+        triage_url(first, query),
+        {
+            "model": response_model.number,
+            "a": ["regler"],
+            "legal_ground": "kontots_regler",
+            "visitor_notice": "Reklam tas bort.",
+        },
+    )
+    assert response.status_code == 302
+    assert response["Location"] == f"{second.get_absolute_url()}?{query}"
