@@ -2,8 +2,8 @@
 queue, and the response model's shortcuts as links.
 
 The queue's filter travels with the person from the queue to the item and on to the next item,
-so "next" means the next item of the same filtered queue. An unknown or broken filter falls back
-to the whole queue rather than refusing the item page.
+so "next" means the next item of the same filtered queue. A filter field with an unknown or
+broken value is left out rather than refusing the item page.
 """
 
 from __future__ import annotations
