@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "axes",
     "corsheaders",
     "csp",
+    "django_htmx",
     "accounts",
     "moderation",
     "archiving",
@@ -53,6 +54,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     # Last, so that a locked-out login is answered before any view runs.

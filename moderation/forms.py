@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Department
 
 from .models import ItemKind
-from .response_model import LegalGround, Outcome
+from .response_model import LegalGround, Outcome, ground_choices
 from .services import OUTCOME_FIELDS, REQUIRED_FIELDS
 
 
@@ -105,7 +105,7 @@ class OutcomeForm(forms.Form):
     )
     legal_ground = forms.ChoiceField(
         choices=[("", "---------"), *LegalGround.choices],
-        label=_("Legal ground"),
+        label=_("Ground for the removal"),
         widget=forms.RadioSelect,
     )
     visitor_notice = forms.CharField(
@@ -126,11 +126,10 @@ class OutcomeForm(forms.Form):
             else:
                 self.fields[name].required = name in REQUIRED_FIELDS[outcome]
         if "legal_ground" in self.fields:
-            self.fields["legal_ground"].choices = LegalGround.choices
-            if outcome == Outcome.REMOVE:
-                self.fields["legal_ground"].choices = [
-                    c for c in LegalGround.choices if c[0] != LegalGround.CASE_HANDLING
-                ]
+            # The laws and the municipality's rules are offered apart, so the person chooses
+            # knowingly which of the two a removal rests on.
+            exclude = frozenset({LegalGround.CASE_HANDLING}) if outcome == Outcome.REMOVE else ()
+            self.fields["legal_ground"].choices = ground_choices(exclude=frozenset(exclude))
         order = [n for n in shown if n in self.fields]
         self.order_fields(order)
 

@@ -60,6 +60,11 @@ def visitor_notice(legal_ground: str, *, author_name: str = "") -> str:
         why = "eftersom den innehöll personuppgifter som inte får publiceras här"
     elif legal_ground == LegalGround.CONFIDENTIAL:
         why = "eftersom den innehöll uppgifter som omfattas av sekretess"
+    elif legal_ground == LegalGround.ACCOUNT_RULES:
+        why = (
+            "eftersom den bröt mot reglerna för kontot, som inte tillåter reklam, spam eller "
+            "inlägg utan koppling till kontots ämne"
+        )
     elif legal_ground == LegalGround.CASE_HANDLING:
         why = "eftersom ärendet har lämnats vidare till kommunens ordinarie ärendehantering"
     else:

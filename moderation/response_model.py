@@ -5,6 +5,11 @@ A tree is ``{"start": node_id, "nodes": {node_id: {"question": str, "help": str,
 "preset": {...}}]}}}``. The questions and the shape are the municipality's to change; the
 outcomes drive forms and required fields, so they are code. A tree is valid when every path
 ends in a known outcome and there are no cycles.
+
+A tree may also hold ``"shortcuts": [{"name": str, "key": str, "path": [answer keys]}]``: named
+quick paths ("Beröm → Tacka") that fill in every answer at once. The person still sees the
+filled-in answers and confirms, and the recorded triage is the full path, so a shortcut is only a
+faster way to give the same answers; each must walk the tree to an outcome.
 """
 
 from __future__ import annotations
@@ -98,6 +103,42 @@ class LegalGround(models.TextChoices):
             "(Haparanda stads riktlinjer för sociala medier)"
         ),
     )
+    ACCOUNT_RULES = (
+        "kontots_regler",
+        _(
+            "Advertising, spam or other content that breaks the account's published rules "
+            "(Haparanda stads riktlinjer för sociala medier and the account's visitor information)"
+        ),
+    )
+
+
+class GroundBasis(models.TextChoices):
+    """What a removal rested on: a law, or the municipality's own rules (the guideline and the
+    account's published visitor information). Kept in the record so the two are never mixed up."""
+
+    LAW = "law", _("Law")
+    RULES = "rules", _("The municipality's rules")
+
+
+# Grounds that rest on the guideline and the account's visitor information, not on a law.
+RULES_GROUNDS = frozenset({LegalGround.CASE_HANDLING, LegalGround.ACCOUNT_RULES})
+
+
+def ground_basis(ground: str) -> str:
+    """``GroundBasis`` of a ground; empty for no or an unknown ground."""
+    if ground in RULES_GROUNDS:
+        return GroundBasis.RULES
+    if ground in LegalGround.values:
+        return GroundBasis.LAW
+    return ""
+
+
+def ground_choices(*, exclude: frozenset = frozenset()) -> list:
+    """The grounds grouped by what they rest on, for a form: the laws first, the municipality's
+    rules apart."""
+    law = [c for c in LegalGround.choices if c[0] not in RULES_GROUNDS and c[0] not in exclude]
+    rules = [c for c in LegalGround.choices if c[0] in RULES_GROUNDS and c[0] not in exclude]
+    return [(GroundBasis.LAW.label, law), (GroundBasis.RULES.label, rules)]
 
 
 # Grounds under lag (1998:112) om ansvar för elektroniska anslagstavlor (BBS-lagen) 5 §.
@@ -146,14 +187,26 @@ def _yes_no(question: str, help_text: str, yes: dict, no: dict) -> dict:
 DEFAULT_TREE: dict = {
     "start": "lag",
     "nodes": {
-        "lag": _yes_no(
-            "Bryter inlägget mot lag?",
-            "BBS-lagen 5 §: olaga hot, olaga integritetsintrång, uppvigling, hets mot folkgrupp, "
-            "barnpornografibrott, olaga våldsskildring, offentlig uppmaning, upphovsrättsintrång. "
-            "Överväg polisanmälan.",
-            {"outcome": "remove"},
-            {"goto": "personuppgifter"},
-        ),
+        # The third answer (version 2 of the default) keeps the keys of the first two, so
+        # paths recorded under earlier versions still read and walk the same.
+        "lag": {
+            "question": "Bryter inlägget mot lag eller mot kontots regler?",
+            "help": "BBS-lagen 5 §: olaga hot, olaga integritetsintrång, uppvigling, hets mot "
+            "folkgrupp, barnpornografibrott, olaga våldsskildring, offentlig uppmaning, "
+            "upphovsrättsintrång. Överväg polisanmälan. Kontots regler: reklam, spam och inlägg "
+            "utan koppling till kontots ämne tas bort enligt riktlinjerna och kontots "
+            "besöksinformation.",
+            "answers": [
+                {"key": "ja", "label": "Ja, mot lag", "outcome": "remove"},
+                {"key": "nej", "label": "Nej", "goto": "personuppgifter"},
+                {
+                    "key": "regler",
+                    "label": "Reklam, spam eller annat som bryter mot kontots regler",
+                    "outcome": "remove",
+                    "preset": {"legal_ground": "kontots_regler"},
+                },
+            ],
+        },
         "personuppgifter": _yes_no(
             "Innehåller inlägget kränkande personuppgifter, personnummer eller sekretessbelagda "
             "uppgifter?",
@@ -234,7 +287,18 @@ DEFAULT_TREE: dict = {
             ],
         },
     },
+    "shortcuts": [
+        {"name": "Fråga → Svara", "key": "s", "path": [*["nej"] * 5, "ja", "ja"]},
+        {"name": "Beröm → Tacka", "key": "t", "path": [*["nej"] * 5, "nej", "ja", "ja"]},
+        {"name": "Beröm → Låt stå", "key": "l", "path": [*["nej"] * 5, "nej", "ja", "nej"]},
+        {"name": "Reklam → Ta bort", "key": "r", "path": ["regler"]},
+        {"name": "Felanmälan → Hänvisa", "key": "f", "path": ["nej", "nej", "ja"]},
+        {"name": "Gnäll → Bevaka", "key": "b", "path": [*["nej"] * 5, "nej", "nej", "raljant"]},
+    ],
 }
+
+# Keys the triage page keeps for itself: next and previous item, help.
+RESERVED_SHORTCUT_KEYS = frozenset({"j", "k", "?"})
 
 
 class InvalidTree(ValueError):
@@ -325,6 +389,73 @@ def validate_tree(tree) -> None:
         )
     if errors:
         raise InvalidTree(errors)
+    errors = _shortcut_errors(tree)
+    if errors:
+        raise InvalidTree(errors)
+
+
+def _shortcut_errors(tree: dict) -> list[str]:
+    shortcuts = tree.get("shortcuts", [])
+    if not isinstance(shortcuts, list):
+        return [str(_("The shortcuts must be a list."))]
+    errors: list[str] = []
+    keys: set[str] = set()
+    for position, shortcut in enumerate(shortcuts, start=1):
+        if not isinstance(shortcut, dict):
+            errors.append(str(_("Shortcut %(n)s must be an object.") % {"n": position}))
+            continue
+        name = shortcut.get("name")
+        if not isinstance(name, str) or not name.strip():
+            errors.append(str(_("Shortcut %(n)s has no name.") % {"n": position}))
+            name = str(position)
+        key = shortcut.get("key")
+        if not isinstance(key, str) or len(key) != 1 or not key.isalpha() or not key.islower():
+            errors.append(
+                str(_("Shortcut %(name)s needs one lower-case letter as key.") % {"name": name})
+            )
+        elif key in RESERVED_SHORTCUT_KEYS:
+            errors.append(
+                str(
+                    _("Shortcut %(name)s uses the key %(key)s, which the triage page keeps.")
+                    % {"name": name, "key": key}
+                )
+            )
+        elif key in keys:
+            errors.append(
+                str(_("Shortcut %(name)s repeats the key %(key)s.") % {"name": name, "key": key})
+            )
+        else:
+            keys.add(key)
+        path = shortcut.get("path")
+        if not isinstance(path, list) or not path or not all(isinstance(a, str) for a in path):
+            errors.append(str(_("Shortcut %(name)s needs a list of answers.") % {"name": name}))
+            continue
+        try:
+            result = walk(tree, path)
+        except InvalidPath:
+            result = None
+        if result is None or result.outcome is None:
+            errors.append(
+                str(
+                    _("Shortcut %(name)s does not follow the questions to an outcome.")
+                    % {"name": name}
+                )
+            )
+    return errors
+
+
+def shortcuts_of(tree: dict) -> list[dict]:
+    """The tree's shortcuts, each with the answers and outcome it fills in; a tree published
+    before shortcuts existed has none."""
+    result = []
+    for shortcut in tree.get("shortcuts", []):
+        try:
+            walked = walk(tree, shortcut["path"])
+        except (InvalidPath, KeyError, TypeError):
+            continue
+        if walked.outcome is not None:
+            result.append({**shortcut, "outcome": walked.outcome})
+    return result
 
 
 @dataclass

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.utils import timezone
 
-from accounts.models import Absence, AccountRole, Role, SocialAccount
+from accounts.models import SocialAccount
 
 from .models import (
     ActionKind,
@@ -31,38 +31,6 @@ from .workdays import (
     office_seconds_between,
     working_days_between,
 )
-
-
-def _owner_absent(today: dt.date):
-    absent = Absence.objects.filter(
-        user_id=OuterRef("user_id"), starts_on__lte=today, ends_on__gte=today
-    )
-    return Exists(
-        AccountRole.objects.current()
-        .filter(account_id=OuterRef("account_id"), role=Role.OWNER)
-        .filter(Exists(absent))
-    )
-
-
-def queue_items(user, *, account_id: int | None = None, limit: int = 500) -> list[Item]:
-    """The person's unhandled items, oldest first, with the account joined and whether the
-    account's owner is absent today; ``overdue`` and ``age`` are set on each item."""
-    today = local_today()
-    qs = (
-        Item.objects.open()
-        .filter(account__in=accounts_acted_for(user, today))
-        .select_related("account")
-        .annotate(owner_absent=_owner_absent(today))
-        .order_by("published_at", "pk")
-    )
-    if account_id:
-        qs = qs.filter(account_id=account_id)
-    now = timezone.now()
-    items = list(qs[:limit])
-    for item in items:
-        item.age = now - item.published_at
-        item.overdue = is_overdue(item.published_at, now)
-    return items
 
 
 def queue_accounts(user) -> QuerySet[SocialAccount]:

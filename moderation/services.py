@@ -29,6 +29,7 @@ from accounts.selectors import communicator_emails
 from .models import (
     OPEN_STATUSES,
     ActionKind,
+    Claim,
     DailyCheck,
     Evidence,
     IngestToken,
@@ -50,6 +51,7 @@ from .response_model import (
     InvalidPath,
     LegalGround,
     Outcome,
+    ground_basis,
     validate_tree,
     walk,
 )
@@ -389,6 +391,8 @@ def triage_item(
             raise ItemAlreadyHandled
         # ``answered_at`` is set when the reply is on the platform (sent by the connector or
         # confirmed done by hand), not here: a triaged reply may never have been posted (R18).
+        # The outcome ends any claim on the item: nobody is working on it any more.
+        Claim.objects.filter(item_id=item.pk).delete()
         details = {
             "source_url": values["source_url"],
             "recipient": values["recipient"],
@@ -396,6 +400,8 @@ def triage_item(
             "department_id": department.pk if department else None,
             "diarienummer": diarienummer.strip(),
             "legal_ground": legal_ground,
+            # Whether the removal rests on a law or on the municipality's rules.
+            "ground_basis": ground_basis(legal_ground),
             "visitor_notice": values["visitor_notice"],
             "troll": bool(troll),
             "police_report": bool(police_report),
@@ -528,6 +534,7 @@ def item_mark_removed(
             evidence=stored,
             details={
                 "legal_ground": legal_ground,
+                "ground_basis": ground_basis(legal_ground),
                 "visitor_notice": visitor_notice,
                 "data_sha256": stored.data_sha256,
                 "html_sha256": stored.html_sha256,

@@ -51,3 +51,15 @@ urlpatterns += [
     path("att-gora/", todo_views.todo_list, name="todo"),
     path("att-gora/<int:pk>/klar/", todo_views.todo_done, name="todo_done"),
 ]
+
+# The queue's bulk actions.
+from . import queue_views  # noqa: E402
+
+urlpatterns += [
+    path("massatgard/", queue_views.queue_bulk, name="queue_bulk"),
+]
+
+# One-page triage (issue 9): taking over a colleague's claim on an item.
+urlpatterns += [
+    path("objekt/<int:pk>/ta-over/", views.item_take_over, name="item_take_over"),
+]

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 import json
 import uuid
 
@@ -10,13 +11,18 @@ from django.db import transaction
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRefresh, push_url
 
 from accounts.models import SocialAccount
 from accounts.permissions import is_communicator
 
+from .bulk import BULK_EXCLUDED_GROUNDS, BULK_LIMIT, BulkAction
+from .claims import ClaimRefused, claim_for, claim_holder_name, item_claim
 from .forms import (
     AnswerForm,
     DailyCheckForm,
@@ -33,12 +39,14 @@ from .permissions import (
     get_item_for_user,
     items_for_user,
 )
+from .queue import NEWEST_FIRST, OLDEST_FIRST, QueueFilter, filter_querystring, queue_page
 from .replies import signature, template_reply, visitor_notice
 from .response_model import (
     RESPONSE_CONSIDERATIONS,
     WHEN_YOU_ANSWER,
     InvalidPath,
     Outcome,
+    ground_choices,
     walk,
 )
 from .selectors import (
@@ -46,7 +54,6 @@ from .selectors import (
     current_response_model,
     item_with_history,
     queue_accounts,
-    queue_items,
     recent_actions,
 )
 from .services import (
@@ -58,24 +65,80 @@ from .services import (
     response_model_publish,
     triage_item,
 )
+from .triage import queue_navigation, shortcut_links, walk_url
 
 
 @login_required
 def queue(request):
+    """The person's unhandled items, filtered by the GET parameters of ``QueueFilter``, about
+    fifty a page, with the whole filter's counts. A bad filter value is shown as a message next
+    to its field (status 400) and the queue is shown with the other, valid fields."""
     accounts = list(queue_accounts(request.user))
-    account_id = request.GET.get("account") or ""
-    selected = next((a for a in accounts if str(a.pk) == account_id), None)
-    items = queue_items(request.user, account_id=selected.pk if selected else None)
+    params = request.GET.copy()
+    if "account" in params and "konto" not in params:
+        # Links from before the filter had Swedish names (e-mails already sent) still work.
+        params["konto"] = params["account"]
+    form = QueueFilter(params, accounts=accounts)
+    valid = form.is_valid()
+    cleaned = form.valid_filter()
+    page = queue_page(request.user, cleaned)
+    selected = next((a for a in accounts if a.pk == cleaned.get("konto")), None)
     return render(
         request,
         "moderation/queue.html",
         {
-            "items": items,
+            "nav": "queue",
+            "form": form,
+            "page": page,
+            "items": page.items,
+            "counts": page.counts,
             "accounts": accounts,
             "selected": selected,
-            "overdue_count": sum(1 for i in items if i.overdue),
+            "querystring": filter_querystring(cleaned),
+            "filter_without_page": filter_querystring(cleaned, page=False),
+            "sort_links": _sort_links(cleaned),
+            "page_links": _page_links(cleaned, page),
+            "prev_url": _with(cleaned, sida=page.number - 1),
+            "next_url": _with(cleaned, sida=page.number + 1),
+            "bulk_actions": BulkAction.choices,
+            "legal_grounds": ground_choices(exclude=BULK_EXCLUDED_GROUNDS),
+            "bulk_limit": BULK_LIMIT,
         },
+        status=200 if valid else 400,
     )
+
+
+def _with(cleaned: dict, **changes) -> str:
+    query = filter_querystring({**cleaned, **changes})
+    return f"?{query}" if query else "?"
+
+
+def _sort_links(cleaned: dict) -> list[dict]:
+    current = cleaned.get("ordning") or OLDEST_FIRST
+    return [
+        {"label": label, "url": _with(cleaned, ordning=value, sida=1), "current": value == current}
+        for value, label in ((OLDEST_FIRST, _("Oldest first")), (NEWEST_FIRST, _("Newest first")))
+    ]
+
+
+def _page_links(cleaned: dict, page) -> list[dict]:
+    """First, last and up to two pages either side of the current one, with gaps marked."""
+    numbers = sorted(
+        {
+            1,
+            page.num_pages,
+            *range(max(1, page.number - 2), min(page.num_pages, page.number + 2) + 1),
+        }
+    )
+    links, previous = [], 0
+    for number in numbers:
+        if number - previous > 1:
+            links.append({"gap": True})
+        links.append(
+            {"number": number, "url": _with(cleaned, sida=number), "current": number == page.number}
+        )
+        previous = number
+    return links
 
 
 def _initial_outcome_data(item, outcome: str, preset: dict) -> dict:
@@ -95,8 +158,12 @@ def _initial_outcome_data(item, outcome: str, preset: dict) -> dict:
     return initial
 
 
-def _item_page(request, item, *, model, answers, outcome_form=None, status=200):
+def _item_page(request, item, *, model, answers, nav, outcome_form=None, status=200):
+    """The item with its one-page triage. An htmx request (an answer given with JavaScript)
+    gets only the triage part, so the next question appears without a page load."""
     item = item_with_history(item)
+    claim = claim_for(item)
+    claimed_by_other = claim is not None and claim.user_id != request.user.pk
     context = {
         "item": item,
         "model": model,
@@ -107,17 +174,24 @@ def _item_page(request, item, *, model, answers, outcome_form=None, status=200):
         "signature": signature(request.user),
         "considerations": RESPONSE_CONSIDERATIONS,
         "when_you_answer": WHEN_YOU_ANSWER,
+        "nav": nav,
+        "claim": claim,
+        "claim_holder": claim_holder_name(claim.user) if claim else "",
+        "claimed_by_other": claimed_by_other,
+        "shortcuts": [],
+        "path_reset": False,
     }
     # A refused submission is shown again even when someone else handled the item meanwhile,
     # so the person's text is not lost.
-    if item.is_open or outcome_form is not None:
+    if (item.is_open and not claimed_by_other) or outcome_form is not None:
         try:
             result = walk(model.tree, answers)
         except (InvalidPath, KeyError):
-            messages.error(request, _("The answers did not fit the response model; start again."))
             answers, result = [], walk(model.tree, [])
             context["answers"] = answers
+            context["path_reset"] = True
         context["walk"] = result
+        context["shortcuts"] = shortcut_links(item, model, nav)
         if result.outcome is None:
             context["answer_form"] = AnswerForm(node=result.node)
         elif outcome_form is None:
@@ -127,27 +201,72 @@ def _item_page(request, item, *, model, answers, outcome_form=None, status=200):
             )
         context["outcome"] = result.outcome
         context["outcome_label"] = Outcome(result.outcome).label if result.outcome else ""
-        context["back_answers"] = answers[:-1]
-    return render(request, "moderation/item_detail.html", context, status=status)
+    context["back_url"] = walk_url(item, model, context["answers"][:-1], nav)
+    context["start_url"] = walk_url(item, model, [], nav)
+    if request.htmx and context["walk"] is None:
+        # Handled or taken over meanwhile: the whole page says so, not an empty triage part.
+        return HttpResponseClientRefresh()
+    if request.htmx and not request.htmx.history_restore_request and status == 200:
+        response = render(request, "moderation/includes/triage.html", context)
+        # The address shows the answers as one list, so reloading or sharing it works.
+        response = push_url(response, walk_url(item, model, context["answers"], nav))
+    else:
+        response = render(request, "moderation/item_detail.html", context, status=status)
+    # The same address answers with the whole page or its triage part.
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+def _claim_on_open(request, item) -> None:
+    """Opening an open item claims it for the person, unless a colleague is on it already;
+    taking over from them is a deliberate step (``item_take_over``)."""
+    if not item.is_open:
+        return
+    with contextlib.suppress(ClaimRefused):
+        item_claim(item=item, user=request.user)
 
 
 @login_required
 def item_detail(request, pk):
-    """The item, its versions and history, and the response model walked one question at a
-    time through plain GET forms (no JavaScript needed)."""
+    """The item, its versions and history, and the response model: each answer reveals the
+    next question (htmx), and without JavaScript the same GET forms lead one question at a
+    time. The queue's filter rides along in the address for the next and previous item."""
     item = get_item_for_user(request.user, pk)
     model = current_response_model()
     version = request.GET.get("model")
     if version and version.isdigit() and int(version) != model.number:
         model = ResponseModelVersion.objects.filter(number=int(version)).first() or model
     answers = [a for a in request.GET.getlist("a") if a][:50]
-    return _item_page(request, item, model=model, answers=answers)
+    # The answer just given comes as "svar" (the pressed button), after the answers so far.
+    given = request.GET.get("svar", "")
+    if given:
+        answers.append(given)
+    # Each answer renews the person's claim, so a long walk does not lose it.
+    _claim_on_open(request, item)
+    nav = queue_navigation(request.user, request.GET, item)
+    return _item_page(request, item, model=model, answers=answers, nav=nav)
+
+
+@login_required
+@require_POST
+def item_take_over(request, pk):
+    """Take over a colleague's claim, deliberately; the take-over is recorded."""
+    item = get_item_for_user(request.user, pk)
+    nav = queue_navigation(request.user, request.GET, item)
+    try:
+        item_claim(item=item, user=request.user, take_over=True)
+    except ClaimRefused as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("You are handling the item now."))
+    return redirect(nav.item_url(item.pk))
 
 
 @login_required
 @require_POST
 def item_triage(request, pk):
     item = get_item_for_user(request.user, pk)
+    nav = queue_navigation(request.user, request.GET, item)
     number = request.POST.get("model", "")
     if not number.isdigit():
         raise Http404
@@ -159,12 +278,26 @@ def item_triage(request, pk):
         result = None
     if result is None or result.outcome is None:
         messages.error(request, _("The answers did not fit the response model; start again."))
-        return redirect(item.get_absolute_url())
+        return redirect(nav.item_url(item.pk))
     form = OutcomeForm(request.POST, outcome=result.outcome)
+    page = {"model": model, "answers": answers, "nav": nav, "outcome_form": form}
     if not form.is_valid():
-        return _item_page(
-            request, item, model=model, answers=answers, outcome_form=form, status=400
+        return _item_page(request, item, **page, status=400)
+    claim = claim_for(item)
+    if claim is not None and claim.user_id != request.user.pk:
+        # A colleague took the item over while this person worked on it.
+        form.add_error(
+            None,
+            _(
+                "%(name)s took over this item at %(time)s. Your outcome was not saved; your "
+                "text is kept below so you can copy it."
+            )
+            % {
+                "name": claim_holder_name(claim.user),
+                "time": timezone.localtime(claim.claimed_at).strftime("%H:%M"),
+            },
         )
+        return _item_page(request, item, **page, status=409)
     data = form.cleaned_data
     try:
         triage_item(
@@ -189,9 +322,7 @@ def item_triage(request, pk):
                 form.add_error(field if field in form.fields else None, errors)
         else:
             form.add_error(None, exc.messages)
-        return _item_page(
-            request, item, model=model, answers=answers, outcome_form=form, status=400
-        )
+        return _item_page(request, item, **page, status=400)
     except ItemAlreadyHandled:
         # Keep what this person wrote on the page, so nothing of their work is lost.
         form.add_error(
@@ -201,16 +332,18 @@ def item_triage(request, pk):
                 "not saved; your text is kept below so you can copy it."
             ),
         )
-        return _item_page(
-            request, item, model=model, answers=answers, outcome_form=form, status=409
-        )
+        return _item_page(request, item, **page, status=409)
     except EvidenceNotVerified:
         form.add_error(None, _("The evidence could not be verified, so nothing was removed."))
-        return _item_page(
-            request, item, model=model, answers=answers, outcome_form=form, status=409
-        )
-    messages.success(request, _("The item is handled."))
-    return redirect(item.get_absolute_url())
+        return _item_page(request, item, **page, status=409)
+    # The next item of the same filtered queue opens. The neighbours are read again now, so an
+    # item a colleague handled meanwhile is skipped.
+    after = queue_navigation(request.user, request.GET, item)
+    if after.next_id:
+        messages.success(request, _("The item is handled. Here is the next one in the queue."))
+        return redirect(after.next_url)
+    messages.success(request, _("The item is handled. There are no more items in the queue."))
+    return redirect(after.queue_url)
 
 
 @login_required
@@ -422,7 +555,7 @@ def daily_check(request, pk):
         )
     else:
         messages.info(request, _("%(account)s was already checked today.") % {"account": account})
-    return redirect(f"{reverse('moderation:queue')}?account={account.pk}")
+    return redirect(f"{reverse('moderation:queue')}?konto={account.pk}")
 
 
 @login_required

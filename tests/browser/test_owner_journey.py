@@ -70,9 +70,10 @@ def _triage(page, base_url, author, answers, fields):
     page.locator("main table").get_by_role(
         "link", name=re.compile(f"från {re.escape(author)}$")
     ).click()
-    for answer in answers:
-        page.get_by_label(answer, exact=True).check()
-        page.get_by_role("button", name="Nästa").click()
+    item_url = page.url
+    for position, answer in enumerate(answers, start=1):
+        page.locator("#triage").get_by_role("button", name=answer, exact=True).click()
+        _wait_for_answers(page, position)
     for label, value in fields.items():
         field = page.get_by_label(label)
         if field.evaluate("el => el.tagName") == "SELECT":
@@ -85,6 +86,7 @@ def _triage(page, base_url, author, answers, fields):
     except Exception:
         screenshot(page, f"failed-triage-{author}")
         raise
+    return item_url
 
 
 def test_the_owner_triages_the_queue_to_empty(page, browser, base_url):
@@ -98,9 +100,11 @@ def test_the_owner_triages_the_queue_to_empty(page, browser, base_url):
 
     _triage_with_the_keyboard_alone(page, base_url)  # Erik Niemi's question
     for author, answers, fields in QUEUE[1:]:
-        _triage(page, base_url, author, answers, fields)
+        item_url = _triage(page, base_url, author, answers, fields)
         if author == "Lars Öberg":
-            # Evidence was taken before removal: both copies with their SHA-256 are shown.
+            # Evidence was taken before removal: both copies with their SHA-256 are shown on
+            # the item's page (the outcome itself opened the next item of the queue).
+            page.goto(item_url)
             history = page.locator("main").inner_text()
             assert "Borttaget" in history or "Ta bort" in history
             assert re.search(r"SHA-256 [0-9a-f]{64}", history)
@@ -116,20 +120,27 @@ def test_the_owner_triages_the_queue_to_empty(page, browser, base_url):
     screenshot(page, "journey-owner")
 
 
+def _wait_for_answers(page, count):
+    # Each answer replaces the triage part in place; wait until it shows this many answers.
+    page.wait_for_function(
+        # The part is in place and settled (htmx has wired up its buttons).
+        """n => document.querySelectorAll('#triage .mod-path li').length === n
+            && !document.querySelector('#triage.htmx-settling, #triage.htmx-request')""",
+        arg=count,
+    )
+
+
 def _triage_with_the_keyboard_alone(page, base_url):
-    """Keyboard-only triage: focus, Space on a radio, Enter to submit; no mouse anywhere."""
+    """Keyboard-only triage: Tab to an answer button and press Enter; no mouse anywhere."""
     page.goto(f"{base_url}/moderering/")
     link = page.locator("main table").get_by_role("link", name="Kommentar från Erik Niemi")
     link.focus()
     page.keyboard.press("Enter")
     page.get_by_role("heading", level=1, name="Kommentar från Erik Niemi").wait_for()
-    for answer in [NO, NO, NO, NO, NO, YES, YES]:
-        radio = page.get_by_label(answer, exact=True)
-        radio.focus()
-        page.keyboard.press("Space")
-        assert radio.is_checked()
-        page.keyboard.press("Enter")  # submits the question's form
-        page.wait_for_load_state("domcontentloaded")
+    for position, answer in enumerate([NO, NO, NO, NO, NO, YES, YES], start=1):
+        page.locator("#triage").get_by_role("button", name=answer, exact=True).focus()
+        page.keyboard.press("Enter")  # submits the question's form with this answer
+        _wait_for_answers(page, position)
     reply = page.get_by_label("Svar")
     reply.focus()
     page.keyboard.press("Control+A")

@@ -87,11 +87,23 @@ def test_an_ended_role_gives_no_queue(deputy_client, deputy, active_account, ite
 
 def test_it_filters_by_account(communicator_client, item, owners_other_account):
     other = make_item(owners_other_account)
+    assert queue_ids(communicator_client, konto=owners_other_account.pk) == [other.pk]
+
+
+def test_links_from_before_the_swedish_parameter_names_still_filter(
+    communicator_client, item, owners_other_account
+):
+    other = make_item(owners_other_account)
     assert queue_ids(communicator_client, account=owners_other_account.pk) == [other.pk]
 
 
-def test_a_filter_on_an_account_outside_the_queue_shows_all_of_ones_own(outsider_client, item):
-    assert queue_ids(outsider_client, account=item.account_id) == []
+def test_a_filter_on_an_account_outside_the_queue_is_refused_and_shows_nothing(
+    outsider_client, item
+):
+    response = outsider_client.get(QUEUE, {"konto": item.account_id})
+    assert response.status_code == 400
+    assert list(response.context["items"]) == []
+    assert "Välj ett av dina konton." in response.content.decode()
 
 
 def test_an_item_older_than_one_working_day_is_overdue(owner_client, active_account):
@@ -117,12 +129,13 @@ def test_the_queue_takes_the_same_number_of_queries_however_long(
 ):
     make_item(active_account)
     owner_client.get(QUEUE)  # warm the session
-    # session, user, accounts with checked-today, items with account and owner-absent
-    with django_assert_num_queries(4):
+    # session, user, accounts with checked-today, the filter's counts, the page's items with
+    # account, owner-absent and claim
+    with django_assert_num_queries(5):
         short = owner_client.get(QUEUE)
     for n in range(30):
         make_item(active_account if n % 2 else owners_other_account, text=f"fråga {n}")
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         long = owner_client.get(QUEUE)
     assert len(long.context["items"]) == len(short.context["items"]) + 30
 

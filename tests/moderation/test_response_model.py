@@ -102,3 +102,78 @@ def test_a_triage_started_on_an_old_version_records_that_version(
     answers = ["nej"] * 5 + ["nej", "ja", "nej"]
     owner_client.post(reverse("moderation:item_triage", args=[item.pk]), {"model": 1, "a": answers})
     assert item.actions.get(kind="triaged").response_model == response_model
+
+
+def with_shortcuts(*shortcuts):
+    return tree_with(lambda t: t.update(shortcuts=list(shortcuts)))
+
+
+@pytest.mark.parametrize(
+    ("shortcuts", "message"),
+    [
+        (
+            [{"name": "Okänt", "key": "o", "path": ["nej", "kanske"]}],
+            "Snabbvalet Okänt följer inte frågorna fram till ett utfall.",
+        ),
+        (
+            [{"name": "Halvvägs", "key": "h", "path": ["nej", "nej"]}],
+            "Snabbvalet Halvvägs följer inte frågorna fram till ett utfall.",
+        ),
+        (
+            [{"name": "Förbi", "key": "f", "path": ["ja", "nej"]}],
+            "Snabbvalet Förbi följer inte frågorna fram till ett utfall.",
+        ),
+        (
+            [{"name": "Nästa", "key": "j", "path": ["ja"]}],
+            "Snabbvalet Nästa använder tangenten j, som bedömningssidan redan använder.",
+        ),
+        (
+            [
+                {"name": "Ett", "key": "x", "path": ["ja"]},
+                {"name": "Två", "key": "x", "path": ["regler"]},
+            ],
+            "Snabbvalet Två använder tangenten x, som ett annat snabbval redan har.",
+        ),
+        (
+            [{"name": "Siffra", "key": "1", "path": ["ja"]}],
+            "Snabbvalet Siffra behöver en liten bokstav som tangent.",
+        ),
+        ([{"name": "", "key": "x", "path": ["ja"]}], "Snabbval 1 saknar namn."),
+        (
+            [{"name": "Tom", "key": "x", "path": []}],
+            "Snabbvalet Tom behöver en lista med svar.",
+        ),
+        (["Beröm"], "Snabbval 1 måste vara ett objekt."),
+    ],
+)
+def test_a_shortcut_that_does_not_fit_is_refused(shortcuts, message):
+    with pytest.raises(InvalidTree) as caught:
+        validate_tree(with_shortcuts(*shortcuts))
+    assert message in caught.value.errors
+
+
+def test_shortcuts_must_be_a_list():
+    with pytest.raises(InvalidTree) as caught:
+        validate_tree(tree_with(lambda t: t.update(shortcuts={"t": ["ja"]})))
+    assert caught.value.errors == ["Snabbvalen måste vara en lista."]
+
+
+def test_publishing_a_broken_shortcut_is_refused_in_swedish_and_keeps_the_input(
+    communicator_client, response_model
+):
+    tree = with_shortcuts({"name": "Beröm → Tacka", "key": "t", "path": ["nej", "kanske"]})
+    response = communicator_client.post(URL, {"tree": json.dumps(tree), "note": "Snabbval"})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Snabbvalet Beröm → Tacka följer inte frågorna fram till ett utfall." in html
+    assert "kanske" in html
+    assert ResponseModelVersion.objects.count() == 1
+
+
+def test_the_default_model_names_its_shortcuts_with_their_full_paths():
+    from moderation.response_model import shortcuts_of
+
+    shortcuts = {s["name"]: s for s in shortcuts_of(DEFAULT_TREE)}
+    assert shortcuts["Beröm → Tacka"]["outcome"] == "thank"
+    assert shortcuts["Reklam → Ta bort"]["outcome"] == "remove"
+    assert shortcuts["Reklam → Ta bort"]["path"] == ["regler"]

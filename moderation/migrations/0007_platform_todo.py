@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('moderation', '0003_records_append_only_in_postgresql'),
+        ('moderation', '0006_default_model_rules_removal_and_shortcuts'),
     ]
 
     operations = [
