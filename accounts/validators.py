@@ -3,6 +3,7 @@ dates, and length messages that name the field."""
 
 import datetime
 import re
+import unicodedata
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -50,11 +51,11 @@ def validate_not_a_secret(value: str) -> None:
 
 
 # Characters that change how text is shown without being seen: bidirectional overrides and
-# isolates (an account named "\u202eanadnarap" reads as "haparanda" reversed), zero-width
-# spaces and joiners, the word joiner and the byte order mark. In a public name they let a
-# look-alike account pass for ours (R7), so they are refused rather than silently removed.
-_INVISIBLE = re.compile("[\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+# isolates (an account named "\u202eadnarapah" reads as "haparanda"), zero-width spaces and
+# joiners, the soft hyphen, the byte order mark (Unicode's "format" category, Cf) and control
+# characters (Cc), line and paragraph separators. In a public name they let a look-alike account
+# pass for ours (R7), so they are refused rather than silently removed.
+_INVISIBLE_CATEGORIES = {"Cf", "Cc", "Zl", "Zp"}
 
 
 def validate_visible_text(value: str) -> None:
@@ -62,7 +63,7 @@ def validate_visible_text(value: str) -> None:
     public reads."""
     if not value:
         return
-    if _INVISIBLE.search(value) or _CONTROL.search(value):
+    if any(unicodedata.category(c) in _INVISIBLE_CATEGORIES for c in value):
         raise ValidationError(
             _(
                 "The name contains invisible characters (direction overrides, zero-width or "
