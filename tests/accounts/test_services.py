@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError
 from django.utils import timezone
@@ -102,7 +103,11 @@ def test_a_duplicate_message_does_not_reveal_an_application_the_applicant_may_no
     assert "profile_url" in excinfo.value.error_dict
     assert hidden.display_name not in message
     assert str(AccountStatus.SUBMITTED.label).lower() not in message
-    assert _("This address is already registered or applied for.")[:40] in message
+    generic = _(
+        "This address is already registered or applied for. An account can only be "
+        "registered once; ask the communicator (%(email)s) if you think this is wrong."
+    ) % {"email": settings.COMMUNICATOR_EMAIL}
+    assert generic in message
     assert SocialAccount.objects.count() == 1
 
 
