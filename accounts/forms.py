@@ -11,7 +11,7 @@ from .models import HOURS_IN_A_WEEK, TEXT_LIMIT, AccountRole, Department, Goal, 
 from .platforms import parse_profile_url
 from .selectors import active_users
 from .services import APPLICATION_FIELDS, DETAIL_FIELDS
-from .validators import length_message, validate_sensible_date
+from .validators import EARLIEST_DATE, latest_date, length_message, validate_sensible_date
 
 _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 _TEXT = forms.Textarea(attrs={"rows": 3})
@@ -42,13 +42,17 @@ def _reason(label=None, *, required=True, rows=3):
 
 class NamedLengthsMixin:
     """A text over its limit is refused with a message that names the field, so the person
-    knows which of the long form's texts to shorten."""
+    knows which of the long form's texts to shorten; date pickers offer only sensible dates."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             if getattr(field, "max_length", None):
                 field.error_messages["max_length"] = length_message(field.label)
+            if isinstance(field, forms.DateField):
+                field.widget.attrs.update(
+                    {"min": EARLIEST_DATE.isoformat(), "max": latest_date().isoformat()}
+                )
 
 
 class _Form(NamedLengthsMixin, forms.Form):
