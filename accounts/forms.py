@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
-from .models import AccountRole, Department, Goal, Role, SocialAccount
+from .models import HOURS_IN_A_WEEK, TEXT_LIMIT, AccountRole, Department, Goal, Role, SocialAccount
 from .platforms import parse_profile_url
 from .selectors import active_users
 from .services import APPLICATION_FIELDS, DETAIL_FIELDS
+from .validators import EARLIEST_DATE, latest_date, length_message, validate_sensible_date
 
 _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 _TEXT = forms.Textarea(attrs={"rows": 3})
@@ -29,7 +31,35 @@ def _user_field(label, *, required=True, help_text=""):
 _MANAGER_HELP = _("Leave empty to use the closest manager recorded for the person.")
 
 
-class _AccountFieldsForm(forms.ModelForm):
+def _reason(label=None, *, required=True, rows=3):
+    return forms.CharField(
+        label=label or _("Reason"),
+        required=required,
+        max_length=TEXT_LIMIT,
+        widget=forms.Textarea(attrs={"rows": rows}),
+    )
+
+
+class NamedLengthsMixin:
+    """A text over its limit is refused with a message that names the field, so the person
+    knows which of the long form's texts to shorten; date pickers offer only sensible dates."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if getattr(field, "max_length", None):
+                field.error_messages["max_length"] = length_message(field.label)
+            if isinstance(field, forms.DateField):
+                field.widget.attrs.update(
+                    {"min": EARLIEST_DATE.isoformat(), "max": latest_date().isoformat()}
+                )
+
+
+class _Form(NamedLengthsMixin, forms.Form):
+    pass
+
+
+class _AccountFieldsForm(NamedLengthsMixin, forms.ModelForm):
     goals = forms.MultipleChoiceField(
         label=_("Goals served"),
         choices=Goal.choices,
@@ -57,6 +87,23 @@ class _AccountFieldsForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["department"].queryset = Department.objects.order_by("name")
+        hours = self.fields["hours_per_week"]
+        hours_message = _("Give the hours per week as a number from 0 to %(max)s.") % {
+            "max": HOURS_IN_A_WEEK
+        }
+        hours.validators += [
+            MinValueValidator(0, message=hours_message),
+            MaxValueValidator(HOURS_IN_A_WEEK, message=hours_message),
+        ]
+        hours.widget.attrs.update({"min": 0, "max": HOURS_IN_A_WEEK})
+
+    def clean(self):
+        cleaned = super().clean()
+        starts, ends = cleaned.get("starts_on"), cleaned.get("ends_on")
+        if starts and ends and ends < starts:
+            # On the end date, where the mistake is, rather than as a message for the whole form.
+            self.add_error("ends_on", _("The end date cannot be before the start date."))
+        return cleaned
 
     def fieldsets(self):
         """Groups of fields, so the long form reads in the order of the guideline."""
@@ -157,25 +204,25 @@ class NewApplicationForm(ApplicationForm):
 class DetailsForm(_AccountFieldsForm):
     """An active account's record, kept by the owner or the communicator."""
 
-    comment = forms.CharField(label=_("What changed and why"), required=False, widget=_TEXT)
+    comment = _reason(_("What changed and why"), required=False)
 
     class Meta(_AccountFieldsForm.Meta):
         fields = DETAIL_FIELDS
 
 
-class CredentialsForm(forms.ModelForm):
+class CredentialsForm(NamedLengthsMixin, forms.ModelForm):
     class Meta:
         model = SocialAccount
         fields = ("credentials_location", "credentials_access")
         widgets = {"credentials_location": _TEXT, "credentials_access": _TEXT}
 
 
-class PersonForm(forms.Form):
+class PersonForm(_Form):
     """Name a person for a role, with the manager who gives the assignment."""
 
     user = _user_field(_("Person"))
     manager = _user_field(_("Manager"), required=False, help_text=_MANAGER_HELP)
-    comment = forms.CharField(label=_("Reason"), required=False, widget=_TEXT)
+    comment = _reason(required=False)
 
     def __init__(self, *args, comment_required=False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -203,19 +250,19 @@ class OwnerForm(PersonForm):
         del self.fields["comment"]
 
 
-class CommentForm(forms.Form):
-    comment = forms.CharField(label=_("Reason"), widget=_TEXT)
+class CommentForm(_Form):
+    comment = _reason()
 
     def __init__(self, *args, required=True, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["comment"].required = required
 
 
-class RoleChoiceForm(forms.Form):
+class RoleChoiceForm(_Form):
     """Which role to end, with the reason."""
 
     role = forms.ModelChoiceField(queryset=AccountRole.objects.none(), widget=forms.HiddenInput)
-    comment = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
+    comment = _reason(rows=2)
 
     def __init__(self, *args, account=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -223,50 +270,44 @@ class RoleChoiceForm(forms.Form):
             self.fields["role"].queryset = account.roles.current()
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(_Form):
     """The communicator's decision on an application: approve, reject or send back. The choice
-    is the button pressed; a comment is required unless approving."""
+    is the button pressed; every decision carries its reason (R23)."""
 
     APPROVE, REJECT, REQUEST_CHANGES = "approve", "reject", "request_changes"
-    comment = forms.CharField(
-        label=_("Comment"),
-        required=False,
-        widget=_TEXT,
-        help_text=_("Required when rejecting or sending back: the applicant reads it."),
-    )
+    comment = _reason(_("Comment"))
 
     def __init__(self, *args, decision=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.decision = decision
-
-    def clean(self):
-        cleaned = super().clean()
-        if (
-            self.decision in (self.REJECT, self.REQUEST_CHANGES)
-            and not (cleaned.get("comment") or "").strip()
-        ):
-            self.add_error("comment", _("Write a reason: the decision is documented."))
-        return cleaned
+        self.fields["comment"].help_text = _(
+            "Why you decide as you do. The decision is documented and the applicant reads it."
+        )
+        self.fields["comment"].error_messages["required"] = _(
+            "Write a reason: the decision is documented."
+        )
 
 
-class ConfirmAssignmentForm(forms.Form):
+class ConfirmAssignmentForm(_Form):
     reference = forms.CharField(
         label=_("Reference (optional)"),
         max_length=200,
         required=False,
         help_text=_("A diarienummer or other reference to your decision, if any."),
     )
-    comment = forms.CharField(label=_("Comment (optional)"), required=False, widget=_TEXT)
+    comment = _reason(_("Comment (optional)"), required=False)
 
 
-class DeclineAssignmentForm(forms.Form):
-    reason = forms.CharField(label=_("Why you decline"), widget=_TEXT)
+class DeclineAssignmentForm(_Form):
+    reason = _reason(_("Why you decline"))
 
 
-class AbsenceForm(forms.Form):
+class AbsenceForm(_Form):
     user = _user_field(_("Person"))
-    starts_on = forms.DateField(label=_("From"), widget=_DATE)
-    ends_on = forms.DateField(label=_("To and including"), widget=_DATE)
+    starts_on = forms.DateField(label=_("From"), widget=_DATE, validators=[validate_sensible_date])
+    ends_on = forms.DateField(
+        label=_("To and including"), widget=_DATE, validators=[validate_sensible_date]
+    )
     note = forms.CharField(label=_("Note (optional)"), max_length=200, required=False)
 
     def __init__(self, *args, people=None, **kwargs):
@@ -275,6 +316,23 @@ class AbsenceForm(forms.Form):
             del self.fields["user"]
         else:
             self.fields["user"].queryset = people
+
+    def clean(self):
+        cleaned = super().clean()
+        starts, ends = cleaned.get("starts_on"), cleaned.get("ends_on")
+        if starts and ends and ends < starts:
+            self.add_error("ends_on", _("An absence cannot end before it starts."))
+        return cleaned
+
+
+class AbsenceChangeForm(_Form):
+    """Correct an absence's dates, with the reason (the change is documented)."""
+
+    starts_on = forms.DateField(label=_("From"), widget=_DATE, validators=[validate_sensible_date])
+    ends_on = forms.DateField(
+        label=_("To and including"), widget=_DATE, validators=[validate_sensible_date]
+    )
+    comment = _reason(rows=2)
 
     def clean(self):
         cleaned = super().clean()

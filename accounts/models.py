@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -19,7 +20,18 @@ from django.utils.translation import gettext_lazy as _
 
 from haparanda_social.db import AppendOnlyModel
 
-from .validators import validate_not_a_secret
+from .validators import validate_not_a_secret, validate_sensible_date, validate_visible_text
+
+# Limits of the texts the public reads (the anmälan and the visitor information) and of the
+# notes on decisions: long enough for any real text, short enough that a pasted document or a
+# flood is refused with a message rather than stored and published.
+TEXT_LIMIT = 2000
+VISITOR_TEXT_LIMIT = 3000
+HOURS_IN_A_WEEK = 168
+
+
+def _limited(limit: int) -> list:
+    return [MaxLengthValidator(limit)]
 
 
 class User(AbstractUser):
@@ -139,7 +151,9 @@ class SocialAccount(models.Model):
     )
     platform = models.CharField(_("platform"), max_length=20, choices=Platform.choices)
     handle = models.CharField(_("name or handle"), max_length=200)
-    display_name = models.CharField(_("display name"), max_length=200)
+    display_name = models.CharField(
+        _("display name"), max_length=200, validators=[validate_visible_text]
+    )
     url = models.URLField(
         _("address"),
         max_length=500,
@@ -154,51 +168,108 @@ class SocialAccount(models.Model):
     )
 
     # The anmälan (R2).
-    purpose = models.TextField(_("purpose"), blank=True)
-    audiences = models.TextField(_("target audiences"), blank=True)
+    purpose = models.TextField(
+        _("purpose"), blank=True, max_length=TEXT_LIMIT, validators=_limited(TEXT_LIMIT)
+    )
+    audiences = models.TextField(
+        _("target audiences"), blank=True, max_length=TEXT_LIMIT, validators=_limited(TEXT_LIMIT)
+    )
     goals = models.JSONField(_("goals served"), default=list, blank=True)
     plan = models.TextField(
         _("plan for the presence"),
         blank=True,
         help_text=_("What is posted, how often, and by whom."),
+        max_length=TEXT_LIMIT,
+        validators=_limited(TEXT_LIMIT),
     )
     tonality = models.TextField(
-        _("tonality"), blank=True, help_text=_("Consistent wording, form and style.")
+        _("tonality"),
+        blank=True,
+        help_text=_("Consistent wording, form and style."),
+        max_length=TEXT_LIMIT,
+        validators=_limited(TEXT_LIMIT),
     )
-    answers = models.TextField(_("what the account answers"), blank=True)
+    answers = models.TextField(
+        _("what the account answers"),
+        blank=True,
+        max_length=TEXT_LIMIT,
+        validators=_limited(TEXT_LIMIT),
+    )
     does_not_answer = models.TextField(
         _("what the account does not answer"),
         blank=True,
         help_text=_("For example questions about personal data or individual cases."),
+        max_length=TEXT_LIMIT,
+        validators=_limited(TEXT_LIMIT),
     )
     hours_per_week = models.DecimalField(
-        _("hours per week set aside"), max_digits=4, decimal_places=1, null=True, blank=True
+        _("hours per week set aside"),
+        max_digits=4,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(HOURS_IN_A_WEEK)],
     )
     public_contact = models.EmailField(
         _("public contact address"),
         blank=True,
         help_text=_("A functional mailbox, shown to the public. Never a personal address."),
     )
-    starts_on = models.DateField(_("start date"), null=True, blank=True)
+    starts_on = models.DateField(
+        _("start date"), null=True, blank=True, validators=[validate_sensible_date]
+    )
     ends_on = models.DateField(
-        _("end date"), null=True, blank=True, help_text=_("Only for time-limited accounts.")
+        _("end date"),
+        null=True,
+        blank=True,
+        help_text=_("Only for time-limited accounts."),
+        validators=[validate_sensible_date],
     )
 
     # Visitor information (R6): the five statements the guideline requires.
-    visitor_responsibility = models.TextField(_("who is responsible, and the purpose"), blank=True)
-    visitor_public_records = models.TextField(_("posts become public records"), blank=True)
-    visitor_forbidden = models.TextField(
-        _("what may not be posted, and what happens then"), blank=True
+    visitor_responsibility = models.TextField(
+        _("who is responsible, and the purpose"),
+        blank=True,
+        max_length=VISITOR_TEXT_LIMIT,
+        validators=_limited(VISITOR_TEXT_LIMIT),
     )
-    visitor_own_responsibility = models.TextField(_("the visitor's own responsibility"), blank=True)
-    visitor_contact = models.TextField(_("how to contact us and report content"), blank=True)
+    visitor_public_records = models.TextField(
+        _("posts become public records"),
+        blank=True,
+        max_length=VISITOR_TEXT_LIMIT,
+        validators=_limited(VISITOR_TEXT_LIMIT),
+    )
+    visitor_forbidden = models.TextField(
+        _("what may not be posted, and what happens then"),
+        blank=True,
+        max_length=VISITOR_TEXT_LIMIT,
+        validators=_limited(VISITOR_TEXT_LIMIT),
+    )
+    visitor_own_responsibility = models.TextField(
+        _("the visitor's own responsibility"),
+        blank=True,
+        max_length=VISITOR_TEXT_LIMIT,
+        validators=_limited(VISITOR_TEXT_LIMIT),
+    )
+    visitor_contact = models.TextField(
+        _("how to contact us and report content"),
+        blank=True,
+        max_length=VISITOR_TEXT_LIMIT,
+        validators=_limited(VISITOR_TEXT_LIMIT),
+    )
 
     # Credential custody (R9): where the login is kept and who can reach it, never the secret.
     credentials_location = models.TextField(
-        _("where the login details are kept"), blank=True, validators=[validate_not_a_secret]
+        _("where the login details are kept"),
+        blank=True,
+        max_length=TEXT_LIMIT,
+        validators=[*_limited(TEXT_LIMIT), validate_not_a_secret],
     )
     credentials_access = models.TextField(
-        _("who can reach the login details"), blank=True, validators=[validate_not_a_secret]
+        _("who can reach the login details"),
+        blank=True,
+        max_length=TEXT_LIMIT,
+        validators=[*_limited(TEXT_LIMIT), validate_not_a_secret],
     )
 
     created_by = models.ForeignKey(
@@ -459,8 +530,8 @@ class Absence(models.Model):
         on_delete=models.CASCADE,
         related_name="absences",
     )
-    starts_on = models.DateField(_("from"))
-    ends_on = models.DateField(_("to and including"))
+    starts_on = models.DateField(_("from"), validators=[validate_sensible_date])
+    ends_on = models.DateField(_("to and including"), validators=[validate_sensible_date])
     note = models.CharField(_("note"), max_length=200, blank=True)
     registered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -502,6 +573,7 @@ class DecisionKind(models.TextChoices):
     CREDENTIALS_UPDATED = "credentials_updated", _("Credential custody updated")
     CLOSING_STARTED = "closing_started", _("Closing started")
     CLOSED = "closed", _("Closed")
+    ABSENCE_CHANGED = "absence_changed", _("Absence changed")
 
 
 class AccountDecision(AppendOnlyModel):

@@ -116,6 +116,19 @@ def can_register_absence_for(actor, user) -> bool:
     return actor.pk == user.pk or user.manager_id == actor.pk or is_communicator(actor)
 
 
+def get_absence_for_user(user, pk):
+    """An absence this user may change: their own, a report's (as manager), or anyone's for the
+    communicator. Anyone else gets 404."""
+    from .models import Absence
+
+    if not (user.is_authenticated and user.is_active):
+        raise Http404
+    absence = get_object_or_404(Absence.objects.select_related("user", "registered_by"), pk=pk)
+    if not can_register_absence_for(user, absence.user):
+        raise Http404
+    return absence
+
+
 def can_see_department_register(user, department) -> bool:
     return is_communicator(user) or (
         user.is_authenticated and user.is_active and user.department_id == department.pk
@@ -132,6 +145,7 @@ __all__ = [
     "can_register_absence_for",
     "can_see_department_register",
     "communicator_required",
+    "get_absence_for_user",
     "get_account_for_user",
     "get_assignment_for_manager",
     "get_editable_account_for_user",

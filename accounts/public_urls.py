@@ -15,6 +15,12 @@ urlpatterns = [
     path("konton/<int:pk>/", public_views.account_detail, name="account_detail"),
     path("konton.json", public_views.account_list_json, name="account_list_json"),
     path("konton.csv", public_views.account_list_csv, name="account_list_csv"),
+    path("konton-excel.csv", public_views.account_list_csv_excel, name="account_list_csv_excel"),
+    path(
+        "tillganglighet/",
+        public_views.accessibility_statement,
+        name="accessibility_statement",
+    ),
     path("kontrollera/", public_views.verify, name="verify"),
     path("kontrollera.json", public_views.verify_json, name="verify_json"),
     path("inbaddning/", public_views.account_list_embed, name="account_list_embed"),

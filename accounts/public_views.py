@@ -30,6 +30,9 @@ from . import public_selectors as selectors
 from .models import Platform
 from .platforms import parse_profile_url
 
+# The longest address the lookup reads; a profile address is far shorter. The request line that
+# carries it (GET) stays within the web server's limit, see "Running in production" in the README.
+VERIFY_MAX_LENGTH = 500
 PUBLIC_MAX_AGE = 300  # seconds; the list changes a few times a year, five minutes is fresh enough
 
 
@@ -115,7 +118,14 @@ class PublicFilterForm(forms.Form):
 class VerifyForm(forms.Form):
     url = forms.CharField(
         label=_("Address of the account"),
-        max_length=500,
+        max_length=VERIFY_MAX_LENGTH,
+        error_messages={
+            "max_length": _(
+                "The address is too long: an account's address has at most %(limit_value)d "
+                "characters (this one has %(show_value)d). Copy the address from the browser's "
+                "address bar again."
+            )
+        },
         help_text=_("Paste the address of the profile page, e.g. https://www.facebook.com/…"),
         widget=forms.TextInput(attrs={"type": "url", "inputmode": "url", "autocomplete": "url"}),
     )
@@ -285,24 +295,60 @@ def _csv_cell(value) -> str:
     return "'" + text if text.startswith(_FORMULA_PREFIXES) else text
 
 
-@require_safe
-@_cached_feed
-def account_list_csv(request):
+def _csv_response(request, *, delimiter: str, filename: str):
     result, error = _feed_list(request)
     if error is not None:
         return error
     buffer = io.StringIO()
     # The byte order mark makes Excel read the file as UTF-8, so å, ä and ö come out right.
     buffer.write("\ufeff")
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
     writer.writerow(selectors.PUBLIC_FIELDS)
     for record in _records(result.all):
         writer.writerow([_csv_cell(record[field]) for field in selectors.PUBLIC_FIELDS])
     response = HttpResponse(
         buffer.getvalue().encode("utf-8"), content_type="text/csv; charset=utf-8; header=present"
     )
-    response["Content-Disposition"] = 'attachment; filename="haparanda-sociala-medier.csv"'
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+@require_safe
+@_cached_feed
+def account_list_csv(request):
+    """The list as standard CSV (RFC 4180, comma-separated), for programs and open-data use."""
+    return _csv_response(request, delimiter=",", filename="haparanda-sociala-medier.csv")
+
+
+@require_safe
+@_cached_feed
+def account_list_csv_excel(request):
+    """The list for Excel with Swedish settings, which opens a CSV file by double-click with the
+    list separator of the region: a semicolon in sv-SE, where the comma is the decimal sign.
+    The byte order mark is what makes Excel read UTF-8; a ``sep=;`` first line is not needed
+    with it, and is left out because Excel then ignores the mark and garbles å, ä and ö."""
+    return _csv_response(request, delimiter=";", filename="haparanda-sociala-medier-excel.csv")
+
+
+@require_safe
+@_cached_page
+def accessibility_statement(request):
+    """The tillgänglighetsredogörelse that lag (2018:1937) om tillgänglighet till digital offentlig
+    service requires. The facts come from settings; the text is the template
+    ``accounts/public/accessibility.html``, which the municipality may override in
+    ``templates/`` without touching the code."""
+    return _render(
+        request,
+        "accounts/public/accessibility.html",
+        {
+            "nav": "accessibility",
+            "contact_email": settings.ACCESSIBILITY_CONTACT_EMAIL,
+            "contact_phone": settings.ACCESSIBILITY_CONTACT_PHONE,
+            "response_days": settings.ACCESSIBILITY_RESPONSE_DAYS,
+            "assessed_on": settings.ACCESSIBILITY_ASSESSED_ON,
+            "complaint_url": settings.ACCESSIBILITY_COMPLAINT_URL,
+        },
+    )
 
 
 @require_safe

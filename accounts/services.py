@@ -39,6 +39,7 @@ from .models import (
     User,
 )
 from .permissions import (
+    accounts_visible_to,
     can_edit_application,
     can_manage_account,
     can_register_absence_for,
@@ -145,7 +146,12 @@ def _require_status(account: SocialAccount, *statuses: str) -> None:
         )
 
 
-def _duplicate_error(url: str, *, exclude_pk: int | None = None) -> ValidationError | None:
+def _duplicate_error(
+    url: str, *, actor: User, exclude_pk: int | None = None
+) -> ValidationError | None:
+    """The refusal of an address already taken. It names the holder only to someone who may see
+    it: a public account, or an application the actor may open. Anyone else learns that the
+    address is taken, never which application holds it or how far it has come (R24)."""
     existing = (
         SocialAccount.objects.exclude(status=AccountStatus.REJECTED)
         .filter(url=url)
@@ -154,6 +160,17 @@ def _duplicate_error(url: str, *, exclude_pk: int | None = None) -> ValidationEr
     )
     if existing is None:
         return None
+    if not (existing.is_public or accounts_visible_to(actor).filter(pk=existing.pk).exists()):
+        return ValidationError(
+            {
+                "profile_url": _(
+                    "This address is already registered or applied for. An account can only be "
+                    "registered once; ask the communicator (%(email)s) if you think this is wrong."
+                )
+                % {"email": settings.COMMUNICATOR_EMAIL}
+            },
+            code="duplicate_url",
+        )
     return ValidationError(
         {
             "profile_url": _(
@@ -166,7 +183,9 @@ def _duplicate_error(url: str, *, exclude_pk: int | None = None) -> ValidationEr
     )
 
 
-def _save_account(account: SocialAccount, update_fields: list[str] | None = None) -> None:
+def _save_account(
+    account: SocialAccount, *, actor: User, update_fields: list[str] | None = None
+) -> None:
     """Save, turning the unique address constraint into the message that names the holder.
 
     Two applicants may pass the duplicate check at the same moment; the database constraint
@@ -176,7 +195,7 @@ def _save_account(account: SocialAccount, update_fields: list[str] | None = None
         with transaction.atomic():
             account.save(update_fields=update_fields)
     except IntegrityError:
-        error = _duplicate_error(account.url, exclude_pk=account.pk)
+        error = _duplicate_error(account.url, actor=actor, exclude_pk=account.pk)
         if error is None:
             raise
         raise error from None
@@ -220,7 +239,7 @@ def _validate_account(account: SocialAccount) -> None:
     _check_dates(account.starts_on, account.ends_on)
 
 
-def _apply_profile_url(account: SocialAccount, raw: str) -> bool:
+def _apply_profile_url(account: SocialAccount, raw: str, *, actor: User) -> bool:
     try:
         parsed = parse_profile_url(raw)
     except ValidationError as exc:
@@ -228,7 +247,7 @@ def _apply_profile_url(account: SocialAccount, raw: str) -> bool:
     changed = parsed.url != account.url
     account.platform, account.handle, account.url = parsed.platform, parsed.handle, parsed.url
     if changed:
-        error = _duplicate_error(parsed.url, exclude_pk=account.pk)
+        error = _duplicate_error(parsed.url, actor=actor, exclude_pk=account.pk)
         if error is not None:
             raise error
     return changed
@@ -337,10 +356,10 @@ def _require_manager_of_account(actor: User, account: SocialAccount) -> None:
 def application_create(*, actor: User, data: Mapping[str, Any]) -> SocialAccount:
     """Start an anmälan as a draft. ``data`` holds ``profile_url`` and the application fields."""
     account = SocialAccount(created_by=actor, status=AccountStatus.DRAFT)
-    _apply_profile_url(account, data.get("profile_url", ""))
+    _apply_profile_url(account, data.get("profile_url", ""), actor=actor)
     _apply_fields(account, data, APPLICATION_FIELDS)
     _validate_account(account)
-    _save_account(account)
+    _save_account(account, actor=actor)
     _decide(
         account,
         DecisionKind.CREATED,
@@ -360,13 +379,13 @@ def application_update(
     account = _lock(account)
     _require_editor(actor, account)
     changed = []
-    if "profile_url" in data and _apply_profile_url(account, data["profile_url"]):
+    if "profile_url" in data and _apply_profile_url(account, data["profile_url"], actor=actor):
         changed += ["url", "platform", "handle"]
     changed += _apply_fields(account, data, APPLICATION_FIELDS)
     if not changed:
         return account
     _validate_account(account)
-    _save_account(account, update_fields=[*changed, "updated_at"])
+    _save_account(account, actor=actor, update_fields=[*changed, "updated_at"])
     _decide(account, DecisionKind.UPDATED, actor, fields=changed)
     return account
 
@@ -545,9 +564,12 @@ def assignment_decline(*, role: AccountRole, actor: User, comment: str) -> Accou
 
 
 @transaction.atomic
-def account_approve(*, account: SocialAccount, actor: User, comment: str = "") -> SocialAccount:
-    """Approve an application; the proposed administrators are appointed with it (R3, R4)."""
+def account_approve(*, account: SocialAccount, actor: User, comment: str) -> SocialAccount:
+    """Approve an application; the proposed administrators are appointed with it (R3, R4).
+
+    Like every other decision, the approval carries its reason (R23)."""
     _require_communicator(actor)
+    comment = _require_comment(comment)
     account = _lock(account)
     _require_status(account, AccountStatus.SUBMITTED)
     missing = account.missing_for_approval()
@@ -572,7 +594,7 @@ def account_approve(*, account: SocialAccount, actor: User, comment: str = "") -
         account,
         DecisionKind.APPROVED,
         actor,
-        (comment or "").strip(),
+        comment,
         people=[{**_person(r.user), "role": r.role} for r in roles],
     )
     return account
@@ -755,13 +777,7 @@ def absence_register(
         note=(note or "").strip(),
         registered_by=actor,
     )
-    roles = (
-        AccountRole.objects.current()
-        .filter(user=user)
-        .exclude(account__status__in=(AccountStatus.REJECTED, AccountStatus.CLOSED))
-        .select_related("account")
-    )
-    for role in roles:
+    for role in _roles_covered_by_absence(user):
         _decide(
             role.account,
             DecisionKind.ABSENCE_REGISTERED,
@@ -773,6 +789,74 @@ def absence_register(
             ends_on=ends_on.isoformat(),
         )
     return absence
+
+
+@transaction.atomic
+def absence_change(
+    *,
+    absence: Absence,
+    starts_on: datetime.date,
+    ends_on: datetime.date,
+    comment: str,
+    actor: User,
+) -> Absence:
+    """End an absence early or correct its dates. The old and the new dates, who changed them and
+    why are written as a decision on each account the person acts for, beside the registration,
+    so the deputy's cover stays documented as it really was (R4, R17, R23)."""
+    if not can_register_absence_for(actor, absence.user):
+        raise PermissionDenied(
+            gettext("Only the person, their manager or the communicator may register this.")
+        )
+    comment = _require_comment(comment)
+    if ends_on < starts_on:
+        raise ValidationError({"ends_on": _("An absence cannot end before it starts.")})
+    absence = Absence.objects.select_for_update().select_related("user").get(pk=absence.pk)
+    previous = (absence.starts_on, absence.ends_on)
+    if previous == (starts_on, ends_on):
+        raise ValidationError(_("The dates are the same as before; nothing was changed."))
+    absence.starts_on, absence.ends_on = starts_on, ends_on
+    absence.save(update_fields=["starts_on", "ends_on"])
+    for role in _roles_covered_by_absence(absence.user):
+        _decide(
+            role.account,
+            DecisionKind.ABSENCE_CHANGED,
+            actor,
+            comment,
+            person=_person(absence.user),
+            role=role.role,
+            absence_id=absence.pk,
+            previous_starts_on=previous[0].isoformat(),
+            previous_ends_on=previous[1].isoformat(),
+            starts_on=starts_on.isoformat(),
+            ends_on=ends_on.isoformat(),
+        )
+    return absence
+
+
+def absence_end_early(*, absence: Absence, comment: str, actor: User) -> Absence:
+    """The person is back today: the absence ends yesterday, or today if it began today."""
+    today = timezone.localdate()
+    if absence.ends_on < today:
+        raise ValidationError(_("This absence has already ended."))
+    if absence.starts_on > today:
+        raise ValidationError(
+            _("This absence has not begun. Correct its dates instead of ending it.")
+        )
+    ends_on = max(absence.starts_on, today - datetime.timedelta(days=1))
+    if ends_on == absence.ends_on:
+        raise ValidationError(_("This absence already ends today."))
+    return absence_change(
+        absence=absence, starts_on=absence.starts_on, ends_on=ends_on, comment=comment, actor=actor
+    )
+
+
+def _roles_covered_by_absence(user: User):
+    return (
+        AccountRole.objects.current()
+        .filter(user=user)
+        .exclude(account__status__in=(AccountStatus.REJECTED, AccountStatus.CLOSED))
+        .select_related("account")
+    )
 
 
 # --- keeping an account's record ----------------------------------------------------------------

@@ -6,6 +6,7 @@ from django import forms as django_forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from . import selectors, services
 from .forms import (
+    AbsenceChangeForm,
     AbsenceForm,
     AddPersonForm,
     ApplicationForm,
@@ -46,6 +48,7 @@ from .permissions import (
     can_manage_account,
     can_register_absence_for,
     can_see_department_register,
+    get_absence_for_user,
     get_account_for_user,
     get_assignment_for_manager,
     get_editable_account_for_user,
@@ -249,6 +252,8 @@ _DETAIL_LABELS = {
     "new_owner": gettext_lazy("new owner"),
     "starts_on": gettext_lazy("from"),
     "ends_on": gettext_lazy("to and including"),
+    "previous_starts_on": gettext_lazy("previously from"),
+    "previous_ends_on": gettext_lazy("previously to and including"),
     "managers_asked": gettext_lazy("managers asked to confirm"),
     "people": gettext_lazy("people"),
     "url": gettext_lazy("address"),
@@ -674,6 +679,9 @@ def _people_for_absence(user):
     return None
 
 
+ABSENCES_PER_PAGE = 50
+
+
 @login_required
 def absences(request):
     from .models import Absence
@@ -705,10 +713,72 @@ def absences(request):
         listed = listed.filter(user=request.user)
     elif not is_communicator(request.user):
         listed = listed.filter(user__in=people)
+    page = Paginator(listed.order_by("-starts_on", "-pk"), ABSENCES_PER_PAGE).get_page(
+        request.GET.get("sida")
+    )
+    today = timezone.localdate()
+    for absence in page:
+        absence.changeable = absence.ends_on >= today and can_register_absence_for(
+            request.user, absence.user
+        )
     return render(
         request,
         "accounts/absences.html",
-        {"form": form, "absences": list(listed.order_by("-starts_on")[:100])},
+        {"form": form, "page": page, "absences": page.object_list},
+    )
+
+
+@login_required
+def absence_change(request, pk):
+    """End an absence early, or correct its dates; either way with the reason (R4, R23)."""
+    absence = get_absence_for_user(request.user, pk)
+    change_form = AbsenceChangeForm(
+        prefix="change", initial={"starts_on": absence.starts_on, "ends_on": absence.ends_on}
+    )
+    end_form = CommentForm(prefix="end")
+    if request.method == "POST":
+        ending = "end" in request.POST
+        form = (
+            CommentForm(request.POST, prefix="end")
+            if ending
+            else AbsenceChangeForm(request.POST, prefix="change")
+        )
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                if ending:
+                    services.absence_end_early(
+                        absence=absence, comment=data["comment"], actor=request.user
+                    )
+                else:
+                    services.absence_change(
+                        absence=absence,
+                        starts_on=data["starts_on"],
+                        ends_on=data["ends_on"],
+                        comment=data["comment"],
+                        actor=request.user,
+                    )
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                messages.success(
+                    request,
+                    _("The absence is ended.") if ending else _("The absence is corrected."),
+                )
+                return redirect("accounts:absences")
+        if ending:
+            end_form = form
+        else:
+            change_form = form
+    return render(
+        request,
+        "accounts/absence_change.html",
+        {
+            "absence": absence,
+            "change_form": change_form,
+            "end_form": end_form,
+            "can_end": absence.starts_on <= timezone.localdate() <= absence.ends_on,
+        },
     )
 
 

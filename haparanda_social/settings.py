@@ -5,6 +5,7 @@ the embedded default by values only (see the configuration table in README.md). 
 default needs no servers: SQLite, Celery over kombu's filesystem transport, console e-mail.
 """
 
+from datetime import date
 from pathlib import Path
 
 import environ
@@ -46,6 +47,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "haparanda_social.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -240,6 +242,35 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
+# Powerful browser features no page uses are turned off for every response, framed or not
+# (haparanda_social.middleware). An empty list means "allowed for no origin".
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "browsing-topics",
+        "camera",
+        "display-capture",
+        "encrypted-media",
+        "fullscreen",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "idle-detection",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "picture-in-picture",
+        "publickey-credentials-get",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+    )
+}
+
 # The public machine-readable list may be read by any origin, and only read.
 CORS_URLS_REGEX = r"^/(en/)?(offentlig|public)/.*\.(json|csv)$"
 CORS_ALLOW_ALL_ORIGINS = True
@@ -250,6 +281,19 @@ CORS_ALLOW_CREDENTIALS = False
 MUNICIPALITY_NAME = env("MUNICIPALITY_NAME", default="Haparanda stad")
 MUNICIPALITY_PHONE = env("MUNICIPALITY_PHONE", default="0922-260 00")
 FAULT_REPORT_URL = env("FAULT_REPORT_URL", default="https://www.haparanda.se/felanmalan")
+
+# The accessibility statement (tillgänglighetsredogörelse, lag 2018:1937): where to report
+# inaccessible content, how soon we answer, when the site was last assessed, and where to
+# complain to the supervisory authority (Myndigheten för digital förvaltning, DIGG).
+ACCESSIBILITY_CONTACT_EMAIL = env("ACCESSIBILITY_CONTACT_EMAIL", default=COMMUNICATOR_EMAIL)
+ACCESSIBILITY_CONTACT_PHONE = env("ACCESSIBILITY_CONTACT_PHONE", default=MUNICIPALITY_PHONE)
+ACCESSIBILITY_RESPONSE_DAYS = env.int("ACCESSIBILITY_RESPONSE_DAYS", default=5)
+ACCESSIBILITY_ASSESSED_ON = date.fromisoformat(
+    env("ACCESSIBILITY_ASSESSED_ON", default="2026-11-29")
+)
+ACCESSIBILITY_COMPLAINT_URL = env(
+    "ACCESSIBILITY_COMPLAINT_URL", default="https://www.digg.se/tdosanmalan"
+)
 
 LOGGING = {
     "version": 1,

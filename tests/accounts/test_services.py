@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError
 from django.utils import timezone
@@ -87,6 +88,29 @@ def test_it_refuses_a_duplicate_address_naming_the_existing_account(owner, depar
     assert SocialAccount.objects.count() == 1
 
 
+def test_a_duplicate_message_does_not_reveal_an_application_the_applicant_may_not_see(
+    owner, outsider, department
+):
+    hidden = make_account(
+        created_by=owner,
+        status=AccountStatus.SUBMITTED,
+        display_name="Hemligt projekt",
+        url="https://www.facebook.com/haparandaidrott",
+    )
+    with pytest.raises(ValidationError) as excinfo:
+        services.application_create(actor=outsider, data=_data(department))
+    message = _messages(excinfo)
+    assert "profile_url" in excinfo.value.error_dict
+    assert hidden.display_name not in message
+    assert str(AccountStatus.SUBMITTED.label).lower() not in message
+    generic = _(
+        "This address is already registered or applied for. An account can only be "
+        "registered once; ask the communicator (%(email)s) if you think this is wrong."
+    ) % {"email": settings.COMMUNICATOR_EMAIL}
+    assert generic in message
+    assert SocialAccount.objects.count() == 1
+
+
 def test_a_rejected_account_does_not_block_a_new_application(owner, department):
     make_account(
         created_by=owner,
@@ -110,7 +134,7 @@ def test_a_racing_duplicate_is_refused_by_the_constraint_with_the_same_message(
     assert existing.display_name in _messages(excinfo)
 
 
-def _parse_without_duplicate_check(account, raw):
+def _parse_without_duplicate_check(account, raw, *, actor):
     from accounts.platforms import parse_profile_url
 
     parsed = parse_profile_url(raw)
@@ -341,7 +365,7 @@ def _confirm_all(account):
 
 def test_it_refuses_approval_listing_exactly_what_is_missing(communicator, submitted_account):
     with pytest.raises(ValidationError) as excinfo:
-        services.account_approve(account=submitted_account, actor=communicator)
+        services.account_approve(account=submitted_account, actor=communicator, comment="Ok.")
     assert excinfo.value.messages == [
         str(m) for m in SocialAccount.objects.get(pk=submitted_account.pk).missing_for_approval()
     ]
@@ -354,7 +378,7 @@ def test_it_refuses_approval_without_deputy(communicator, owner, manager, depart
     account = make_account(created_by=owner, status=AccountStatus.SUBMITTED)
     add_role(account, owner, Role.OWNER, manager=manager)
     with pytest.raises(ValidationError) as excinfo:
-        services.account_approve(account=account, actor=communicator)
+        services.account_approve(account=account, actor=communicator, comment="Ok.")
     assert excinfo.value.messages == [_("The account must have at least one deputy.")]
 
 
@@ -362,7 +386,7 @@ def test_it_refuses_approval_with_incomplete_visitor_information(communicator, s
     _confirm_all(submitted_account)
     SocialAccount.objects.filter(pk=submitted_account.pk).update(visitor_forbidden="", plan="")
     with pytest.raises(ValidationError) as excinfo:
-        services.account_approve(account=submitted_account, actor=communicator)
+        services.account_approve(account=submitted_account, actor=communicator, comment="Ok.")
     message = _messages(excinfo)
     assert _("The plan for the presence is missing.") in message
     assert str(SocialAccount._meta.get_field("visitor_forbidden").verbose_name) in message
@@ -371,7 +395,7 @@ def test_it_refuses_approval_with_incomplete_visitor_information(communicator, s
 def test_only_the_communicator_approves(owner, submitted_account):
     _confirm_all(submitted_account)
     with pytest.raises(PermissionDenied):
-        services.account_approve(account=submitted_account, actor=owner)
+        services.account_approve(account=submitted_account, actor=owner, comment="Ok.")
 
 
 def test_approval_activates_and_appoints_the_proposed_administrators(
@@ -391,6 +415,20 @@ def test_approval_activates_and_appoints_the_proposed_administrators(
     assert appointed.details["person"]["id"] == administrator.pk
     approved = draft_account.decisions.get(kind=DecisionKind.APPROVED)
     assert approved.comment == "Bra plan."
+
+
+def test_approval_without_a_reason_is_refused_and_changes_nothing(
+    communicator, owner, deputy, draft_account
+):
+    _named(draft_account, owner, deputy)
+    services.application_submit(account=draft_account, actor=owner)
+    _confirm_all(draft_account)
+    with pytest.raises(ValidationError) as excinfo:
+        services.account_approve(account=draft_account, actor=communicator, comment="  ")
+    assert _("Write a reason: the decision is documented.") in _messages(excinfo)
+    draft_account.refresh_from_db()
+    assert draft_account.status == AccountStatus.SUBMITTED
+    assert not draft_account.decisions.filter(kind=DecisionKind.APPROVED).exists()
 
 
 @pytest.mark.parametrize(
@@ -435,7 +473,7 @@ def test_an_application_sent_back_can_be_changed_and_resubmitted(
 
 def test_a_draft_cannot_be_approved(communicator, draft_account):
     with pytest.raises(ValidationError):
-        services.account_approve(account=draft_account, actor=communicator)
+        services.account_approve(account=draft_account, actor=communicator, comment="Ok.")
 
 
 # --- after activation -------------------------------------------------------------------------

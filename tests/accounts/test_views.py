@@ -330,7 +330,7 @@ def test_the_managers_dashboard_lists_assignments_awaiting_confirmation(
 def test_a_refused_approval_shows_exactly_what_is_missing(communicator_client, submitted_account):
     response = communicator_client.post(
         reverse("accounts:account_decide", args=[submitted_account.pk]),
-        {"decision": "approve", "decision-comment": ""},
+        {"decision": "approve", "decision-comment": "Uppfyller riktlinjerna."},
     )
     assert response.status_code == 200
     html = _html(response)
@@ -351,6 +351,22 @@ def test_the_communicator_approves_in_the_browser(communicator_client, submitted
     assert response.status_code == 302
     submitted_account.refresh_from_db()
     assert submitted_account.status == AccountStatus.ACTIVE
+    assert "Godkänt." in _html(communicator_client.get(submitted_account.get_absolute_url()))
+
+
+def test_approving_without_a_reason_keeps_the_application(communicator_client, submitted_account):
+    submitted_account.roles.update(
+        assignment_status=AssignmentStatus.CONFIRMED, assignment_decided_at="2026-01-01T00:00Z"
+    )
+    response = communicator_client.post(
+        reverse("accounts:account_decide", args=[submitted_account.pk]),
+        {"decision": "approve", "decision-comment": "  "},
+    )
+    assert response.status_code == 200
+    assert _("Write a reason: the decision is documented.") in _html(response)
+    submitted_account.refresh_from_db()
+    assert submitted_account.status == AccountStatus.SUBMITTED
+    assert not submitted_account.decisions.filter(kind=DecisionKind.APPROVED).exists()
 
 
 def test_rejecting_without_a_comment_keeps_the_application(communicator_client, submitted_account):
