@@ -54,6 +54,7 @@ def _search(page, words: str) -> None:
 
 
 def _bulk_on_the_whole_filter(page, outcome: str, ground: str | None = None) -> str:
+    page.locator("summary", has_text="Samma utfall för många objekt").click()
     page.get_by_label("Utfall", exact=True).select_option(label=outcome)
     if ground:
         page.get_by_label("Grund (när du tar bort)").select_option(label=ground)
