@@ -16,7 +16,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
-from django_htmx.http import push_url
+from django_htmx.http import HttpResponseClientRefresh, push_url
 
 from accounts.models import SocialAccount
 from accounts.permissions import is_communicator
@@ -203,6 +203,9 @@ def _item_page(request, item, *, model, answers, nav, outcome_form=None, status=
         context["outcome_label"] = Outcome(result.outcome).label if result.outcome else ""
     context["back_url"] = walk_url(item, model, context["answers"][:-1], nav)
     context["start_url"] = walk_url(item, model, [], nav)
+    if request.htmx and context["walk"] is None:
+        # Handled or taken over meanwhile: the whole page says so, not an empty triage part.
+        return HttpResponseClientRefresh()
     if request.htmx and not request.htmx.history_restore_request and status == 200:
         response = render(request, "moderation/includes/triage.html", context)
         # The address shows the answers as one list, so reloading or sharing it works.
@@ -238,8 +241,8 @@ def item_detail(request, pk):
     given = request.GET.get("svar", "")
     if given:
         answers.append(given)
-    if not request.htmx:
-        _claim_on_open(request, item)
+    # Each answer renews the person's claim, so a long walk does not lose it.
+    _claim_on_open(request, item)
     nav = queue_navigation(request.user, request.GET, item)
     return _item_page(request, item, model=model, answers=answers, nav=nav)
 
