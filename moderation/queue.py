@@ -19,11 +19,12 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django import forms
-from django.db.models import BooleanField, Count, Exists, F, Func, OuterRef, Q, QuerySet
+from django.db import connection
+from django.db.models import BooleanField, Count, Exists, F, Func, OuterRef, Q, QuerySet, Value
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Absence, AccountRole, Platform, Role, SocialAccount
+from accounts.models import Absence, AccountRole, Platform, Role
 
 from .claims import with_claims
 from .models import Item, ItemKind, ItemSource
@@ -244,8 +245,6 @@ def _like_escape(word: str) -> str:
 def search_condition(text: str, vendor: str) -> Q:
     """Every word in the text or the author's name (folded; on PostgreSQL also a close trigram
     match for words of four letters or more), or, on PostgreSQL, a Swedish full-text match."""
-    from django.db.models import Value
-
     words = text.split()[:SEARCH_MAX_WORDS]
     if not words:
         return Q()
@@ -281,8 +280,6 @@ def owner_absent(today: dt.date):
 
 
 def _filtered(user, cleaned: dict, *, now: dt.datetime, today: dt.date) -> QuerySet[Item]:
-    from django.db import connection
-
     qs = Item.objects.open().filter(account__in=accounts_acted_for(user, today))
     if cleaned.get("konto"):
         qs = qs.filter(account_id=cleaned["konto"])
@@ -427,7 +424,3 @@ def queue_page(user, cleaned_filter: dict, *, page_size: int = PAGE_SIZE) -> Que
     return QueuePage(
         items=items, counts=counts, number=number, num_pages=num_pages, page_size=page_size
     )
-
-
-def queue_accounts_choices(accounts: list[SocialAccount]) -> list[tuple[str, str]]:
-    return [(str(a.pk), f"{a.display_name} ({a.get_platform_display()})") for a in accounts]
