@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 
-from .claims import claim_holder_name, item_release
+from .claims import claim_holder_name
 from .models import Claim, Item, ResponseModelVersion
 from .permissions import items_for_user
 from .replies import visitor_notice as default_visitor_notice
@@ -221,19 +221,17 @@ def _one(*, item, claim, actor, model, answers, reply_text, legal_ground, reason
         )
     notice = default_visitor_notice(legal_ground, author_name=item.author_name)
     try:
-        with transaction.atomic():
-            triage_item(
-                item=item,
-                actor=actor,
-                response_model=model,
-                answers=answers,
-                reply_text=reply_text,
-                legal_ground=legal_ground,
-                visitor_notice=notice if legal_ground else "",
-                reason=reason,
-            )
-            if claim is not None:
-                item_release(item=item, user=actor)
+        # triage_item runs in its own savepoint and ends the item's claim.
+        triage_item(
+            item=item,
+            actor=actor,
+            response_model=model,
+            answers=answers,
+            reply_text=reply_text,
+            legal_ground=legal_ground,
+            visitor_notice=notice if legal_ground else "",
+            reason=reason,
+        )
     except ItemAlreadyHandled:
         return BulkItemResult(item.pk, BulkStatus.SKIPPED, str(_("Already handled.")), item)
     except ValidationError as exc:

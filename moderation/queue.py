@@ -19,11 +19,12 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django import forms
-from django.db.models import BooleanField, Count, Exists, F, Func, OuterRef, Q, QuerySet
+from django.db import connection
+from django.db.models import BooleanField, Count, Exists, F, Func, OuterRef, Q, QuerySet, Value
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Absence, AccountRole, Platform, Role, SocialAccount
+from accounts.models import Absence, AccountRole, Platform, Role
 
 from .claims import with_claims
 from .models import Item, ItemKind, ItemSource
@@ -244,8 +245,6 @@ def _like_escape(word: str) -> str:
 def search_condition(text: str, vendor: str) -> Q:
     """Every word in the text or the author's name (folded; on PostgreSQL also a close trigram
     match for words of four letters or more), or, on PostgreSQL, a Swedish full-text match."""
-    from django.db.models import Value
-
     words = text.split()[:SEARCH_MAX_WORDS]
     if not words:
         return Q()
@@ -281,8 +280,6 @@ def owner_absent(today: dt.date):
 
 
 def _filtered(user, cleaned: dict, *, now: dt.datetime, today: dt.date) -> QuerySet[Item]:
-    from django.db import connection
-
     qs = Item.objects.open().filter(account__in=accounts_acted_for(user, today))
     if cleaned.get("konto"):
         qs = qs.filter(account_id=cleaned["konto"])
@@ -315,20 +312,22 @@ def _filtered(user, cleaned: dict, *, now: dt.datetime, today: dt.date) -> Query
     return qs
 
 
+def _ordering(cleaned_filter: dict) -> tuple[str, ...]:
+    return ORDERINGS.get(cleaned_filter.get("ordning") or OLDEST_FIRST, ORDERINGS[OLDEST_FIRST])
+
+
+def _for_display(qs: QuerySet[Item], *, now: dt.datetime, today: dt.date) -> QuerySet[Item]:
+    return with_claims(qs.select_related("account").annotate(owner_absent=owner_absent(today)), now)
+
+
 def queue_queryset(user, cleaned_filter: dict, *, now: dt.datetime | None = None) -> QuerySet[Item]:
     """The person's unhandled items matching the filter, in the filter's order, with the account
     joined and annotated with ``owner_absent`` and the live claim (see ``claims.with_claims``).
     ``cleaned_filter`` is ``QueueFilter.cleaned_data`` (missing keys mean "any")."""
     now = now or timezone.now()
     today = local_today()
-    ordering = ORDERINGS.get(cleaned_filter.get("ordning") or OLDEST_FIRST, ORDERINGS[OLDEST_FIRST])
-    qs = (
-        _filtered(user, cleaned_filter, now=now, today=today)
-        .select_related("account")
-        .annotate(owner_absent=owner_absent(today))
-        .order_by(*ordering)
-    )
-    return with_claims(qs, now)
+    qs = _filtered(user, cleaned_filter, now=now, today=today).order_by(*_ordering(cleaned_filter))
+    return _for_display(qs, now=now, today=today)
 
 
 def queue_neighbours(user, cleaned_filter: dict, item: Item) -> tuple[int | None, int | None]:
@@ -412,14 +411,25 @@ class QueuePage:
 
 
 def queue_page(user, cleaned_filter: dict, *, page_size: int = PAGE_SIZE) -> QueuePage:
-    """One numbered page of the filtered queue with the whole filter's counts: two queries. A
-    page past the end shows the last page. Each item gets ``overdue`` set."""
+    """One numbered page of the filtered queue with the whole filter's counts: two queries,
+    whatever the number of items. A page past the end shows the last page. Each item gets
+    ``overdue`` and ``age`` set."""
     now = timezone.now()
     counts = queue_counts(user, cleaned_filter, now=now)
     num_pages = max(1, -(-counts.total // page_size))
     number = min(max(1, cleaned_filter.get("sida") or 1), num_pages)
     offset = (number - 1) * page_size
-    items = list(queue_queryset(user, cleaned_filter, now=now)[offset : offset + page_size])
+    today = local_today()
+    ordering = _ordering(cleaned_filter)
+    # The page's ids first, in a subquery: rows skipped by OFFSET would otherwise each run the
+    # owner-absent and claim subqueries, which made a page deep in a storm slow.
+    window = (
+        _filtered(user, cleaned_filter, now=now, today=today)
+        .order_by(*ordering)
+        .values("pk")[offset : offset + page_size]
+    )
+    page_items = Item.objects.filter(pk__in=window).order_by(*ordering)
+    items = list(_for_display(page_items, now=now, today=today))
     cutoff = overdue_cutoff(now)
     for item in items:
         item.overdue = item.published_at < cutoff
@@ -427,7 +437,3 @@ def queue_page(user, cleaned_filter: dict, *, page_size: int = PAGE_SIZE) -> Que
     return QueuePage(
         items=items, counts=counts, number=number, num_pages=num_pages, page_size=page_size
     )
-
-
-def queue_accounts_choices(accounts: list[SocialAccount]) -> list[tuple[str, str]]:
-    return [(str(a.pk), f"{a.display_name} ({a.get_platform_display()})") for a in accounts]

@@ -53,7 +53,7 @@ def test_let_stand_gives_each_item_its_own_record_with_the_full_path(owner_clien
         assert [step["answer"] for step in triage.path][-2:] == ["ja", "nej"]
         assert triage.path[0]["node"] == "lag"
         assert triage.reason == "Beröm"
-    assert "3 klara, 0 överhoppade, 0 misslyckade" in response.content.decode()
+    assert "klara: 3, överhoppade: 0, misslyckade: 0" in response.content.decode()
 
 
 def test_thank_signs_one_reply_for_each_item_and_plans_its_posting(owner_client, owner, praise):

@@ -4,17 +4,19 @@ import datetime as dt
 
 import pytest
 from django.utils import timezone
-from hypothesis import example, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from accounts.models import Absence
-from moderation.models import ItemKind, ItemSource
+from moderation.models import Item, ItemKind, ItemSource
 from moderation.queue import (
+    SEARCH_MAX_LENGTH,
     QueueFilter,
     filter_querystring,
     queue_counts,
     queue_neighbours,
     queue_queryset,
+    search_condition,
 )
 from moderation.workdays import STOCKHOLM, is_overdue, overdue_cutoff
 
@@ -189,3 +191,30 @@ _instants = st.datetimes(
 def test_the_overdue_cutoff_agrees_with_is_overdue(now, back):
     received = now - dt.timedelta(seconds=back)
     assert (received < overdue_cutoff(now)) == is_overdue(received, now)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(text=st.text(max_size=SEARCH_MAX_LENGTH))
+def test_any_search_text_is_answered_never_an_error(owner, storm, text):
+    form = QueueFilter({"q": text})
+    # Only a null character is refused (PostgreSQL text cannot hold it), with a message.
+    assert form.is_valid() or ("\x00" in text and list(form.errors) == ["q"])
+    counts = queue_counts(owner, form.valid_filter())
+    assert 0 <= counts.total <= len(storm)
+
+
+def test_the_search_can_use_its_indexes_on_postgresql(owner, storm):
+    from django.db import connection, transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the search indexes are PostgreSQL's")
+    with transaction.atomic(), connection.cursor() as cursor:
+        # A handful of rows is read faster without an index; forbid that to see the plan.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_indexscan = off")
+        plan = Item.objects.filter(search_condition("Rantakyrö", "postgresql")).order_by()
+        plan = plan.explain()
+    for index in ("item_text_folded_trgm", "item_author_folded_trgm", "item_text_swedish_fts"):
+        assert index in plan, plan
