@@ -7,7 +7,9 @@ import uuid
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import Count, Q
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -67,13 +69,29 @@ from .services import (
 )
 from .triage import queue_navigation, shortcut_links, walk_url
 
+# The accounts-to-check table on the queue page.
+ACCOUNTS_PER_PAGE = 20
+
 
 @login_required
 def queue(request):
     """The person's unhandled items, filtered by the GET parameters of ``QueueFilter``, about
     fifty a page, with the whole filter's counts. A bad filter value is shown as a message next
     to its field (status 400) and the queue is shown with the other, valid fields."""
-    accounts = list(queue_accounts(request.user))
+    # The filter's account choice lists every account; the table of accounts to check today is
+    # paged on its own (the communicator acts for all of them), with its counts from the database.
+    accounts = list(
+        accounts_acted_for(request.user)
+        .only("pk", "display_name", "platform")
+        .order_by("display_name", "pk")
+    )
+    todays = queue_accounts(request.user)
+    tally = todays.aggregate(
+        total=Count("pk"), unchecked=Count("pk", filter=Q(checked_today=False))
+    )
+    paginator = Paginator(todays, ACCOUNTS_PER_PAGE)
+    paginator.count = tally["total"]  # one query for both counts
+    accounts_today = paginator.get_page(request.GET.get("kontosida"))
     params = request.GET.copy()
     if "account" in params and "konto" not in params:
         # Links from before the filter had Swedish names (e-mails already sent) still work.
@@ -93,6 +111,8 @@ def queue(request):
             "items": page.items,
             "counts": page.counts,
             "accounts": accounts,
+            "accounts_today": accounts_today,
+            "unchecked_today": tally["unchecked"],
             "selected": selected,
             "querystring": filter_querystring(cleaned),
             "filter_without_page": filter_querystring(cleaned, page=False),

@@ -86,7 +86,8 @@ def test_the_daily_check_button_records_one_check_a_day(owner_client, active_acc
     assert owner_client.post(url).status_code == 302
     assert DailyCheck.objects.filter(account=active_account).count() == 1
     response = owner_client.get(reverse("moderation:queue"))
-    assert response.context["accounts"][0].checked_today
+    assert response.context["accounts_today"][0].checked_today
+    assert "0 ännu inte kontrollerade i dag" in response.content.decode()
 
 
 def test_an_outsider_cannot_check_an_account(outsider_client, active_account):

@@ -158,14 +158,15 @@ def test_the_query_count_is_the_same_for_ten_and_many_items(
 ):
     bulk_items(active_account, 10)
     owner_client.get(QUEUE)  # warm the session
-    # session, user, accounts with checked-today, the filter's counts, the page's items
-    with django_assert_num_queries(5):
+    # session, user, the accounts for the filter's choice, the accounts-to-check table's counts
+    # and its page, the filter's counts, the page's items
+    with django_assert_num_queries(7):
         owner_client.get(QUEUE, params)
     bulk_items(active_account, 300)
     bulk_items(owners_other_account, 300, hours_ago=30, has_personal_data=True)
     for item in Item.objects.all()[:20]:
         item_claim(item=item, user=owner)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(7):
         response = owner_client.get(QUEUE, params)
     assert len(response.context["items"]) == PAGE_SIZE
 
@@ -189,3 +190,33 @@ def test_nothing_is_written_by_looking_at_the_queue(owner_client, active_account
     before = (ModerationAction.objects.count(), ItemVersion.objects.count())
     owner_client.get(QUEUE, {"q": "kommentar"})
     assert (ModerationAction.objects.count(), ItemVersion.objects.count()) == before
+
+
+def test_the_accounts_to_check_are_paged_with_their_counts(
+    communicator, communicator_client, django_assert_num_queries
+):
+    from accounts.models import AccountStatus
+    from moderation.models import DailyCheck
+    from moderation.workdays import local_today
+    from tests.factories import make_account
+
+    accounts = [
+        make_account(created_by=communicator, status=AccountStatus.ACTIVE, display_name=f"K{n:03}")
+        for n in range(45)
+    ]
+    DailyCheck.objects.create(account=accounts[0], day=local_today(), checked_by=communicator)
+    response = communicator_client.get(QUEUE)
+    html = response.content.decode()
+    assert "45 konton, 44 ännu inte kontrollerade i dag" in html
+    assert [a.display_name for a in response.context["accounts_today"]] == [
+        f"K{n:03}" for n in range(20)
+    ]
+    last = communicator_client.get(QUEUE, {"kontosida": 3, "q": "plogning"})
+    assert [a.display_name for a in last.context["accounts_today"]] == [
+        f"K{n:03}" for n in range(40, 45)
+    ]
+    assert "Sida 3 av 3" in last.content.decode()
+    # Links to the other pages keep the queue's filter.
+    assert "?kontosida=2&amp;q=plogning#accounts-today" in last.content.decode()
+    # The filter still offers every account, not only the table's page.
+    assert len(response.context["accounts"]) == 45
