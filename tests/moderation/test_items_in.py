@@ -294,7 +294,9 @@ def test_one_bad_item_saves_none_of_the_batch(anonymous_client, active_account, 
     }
     response = post_api(anonymous_client, body, token)
     assert response.status_code == 400
-    assert "item 2" in response.json()["errors"][0]
+    assert response.json()["errors"][0].startswith("Inlägg 2: published_at")
+    assert response.json()["valid_items"] == [1]
+    assert response.json()["saved"] == 0
     assert not Item.objects.exists()
 
 
