@@ -250,6 +250,7 @@ def item_import(request):
     accounts = accounts_acted_for(request.user).order_by("display_name")
     form = ImportForm(request.POST or None, request.FILES or None, accounts=accounts)
     errors: list[str] = []
+    parsed = None
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         parsed = parse_file(upload.read())
@@ -269,13 +270,19 @@ def item_import(request):
                 changed = sum(1 for r in results if r.changed and not r.created)
                 messages.success(
                     request,
-                    _("Imported %(created)d new items and %(changed)d new versions.")
-                    % {"created": created, "changed": changed},
+                    _(
+                        "Read as %(read_as)s. Imported %(created)d new items and %(changed)d new "
+                        "versions."
+                    )
+                    % {"read_as": parsed.read_as, "created": created, "changed": changed},
                 )
                 return redirect(reverse("moderation:queue"))
     status = 400 if (errors or form.errors) else 200
     return render(
-        request, "moderation/item_import.html", {"form": form, "errors": errors}, status=status
+        request,
+        "moderation/item_import.html",
+        {"form": form, "errors": errors, "read_as": parsed.read_as if parsed and errors else ""},
+        status=status,
     )
 
 

@@ -125,9 +125,7 @@ def test_json_nested_too_deep_fails_the_event_instead_of_leaving_it_received(
     assert "RecursionError" in event.error
 
 
-def test_a_time_outside_the_calendar_falls_back_to_the_delivery_time(
-    post_webhook, facebook_config
-):
+def test_a_time_outside_the_calendar_falls_back_to_the_delivery_time(post_webhook, facebook_config):
     value = comment()
     value["created_time"] = 10**30
     post_webhook(feed_delivery(value))
@@ -186,9 +184,7 @@ def test_an_edit_delivered_before_its_add_is_not_overwritten(post_webhook, faceb
     assert versions() == [(VersionChange.CREATED, "B")]
 
 
-def test_an_older_edit_arriving_late_does_not_overwrite_a_newer_one(
-    post_webhook, facebook_config
-):
+def test_an_older_edit_arriving_late_does_not_overwrite_a_newer_one(post_webhook, facebook_config):
     post_webhook(feed_delivery(comment(message="A")))
     post_webhook(feed_delivery(comment(verb="edited", message="C"), time=CREATED + 900))
     post_webhook(feed_delivery(comment(verb="edited", message="B"), time=CREATED + 600))
