@@ -199,3 +199,17 @@ def test_a_replay_of_the_same_delivery_is_stored_once(post_webhook, instagram_co
     assert RawEvent.objects.count() == 1
     assert Item.objects.get().versions.count() == 1
     assert IG_ID in RawEvent.objects.get().body
+
+
+@pytest.mark.parametrize("signature", ["sha256=é" + "0" * 63, "sha256=\u00ff", "sha256=Ω"])
+def test_a_signature_with_non_ascii_characters_is_refused_not_a_server_error(
+    client, facebook_config, signature
+):
+    response = client.post(
+        reverse("moderation:webhook_facebook"),
+        data=feed_delivery(comment()),
+        content_type="application/json",
+        HTTP_X_HUB_SIGNATURE_256=signature,
+    )
+    assert response.status_code == 403
+    assert not RawEvent.objects.exists()
