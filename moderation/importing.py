@@ -131,9 +131,12 @@ def _as_bool(value) -> bool | None:
 
 
 def _as_datetime(value):
-    if not value:
+    if value is None or (isinstance(value, str) and not value.strip()):
         return None
-    parsed = parse_datetime(str(value).strip())
+    if not isinstance(value, str):
+        # A number or a boolean is no ISO 8601 time (and 0 must not pass as "not given").
+        raise ValueError
+    parsed = parse_datetime(value.strip())
     if parsed is None:
         raise ValueError
     if timezone.is_naive(parsed):

@@ -391,6 +391,16 @@ def test_a_late_older_version_through_the_endpoint_does_not_overwrite_a_newer_on
     assert list(item.versions.values_list("text", flat=True)) == ["Fin bild!", "Ny"]
 
 
+@pytest.mark.parametrize("value", [0, False, 1764320395, 1.5])
+def test_a_number_is_not_taken_for_a_missing_or_valid_time(
+    anonymous_client, active_account, token, value
+):
+    response = post_api(anonymous_client, api_item(active_account, published_at=value), token)
+    assert response.status_code == 400
+    assert "published_at" in response.json()["errors"][0]
+    assert not Item.objects.exists()
+
+
 def test_a_change_time_in_the_future_is_refused(anonymous_client, active_account, token):
     response = post_api(
         anonymous_client, api_item(active_account, changed_at="2999-01-01T00:00:00Z"), token
