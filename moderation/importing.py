@@ -16,6 +16,7 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -83,6 +84,15 @@ class ParseResult:
     read_as: str = ""
 
 
+class JsonTooDeep(ValueError):
+    """JSON nested deeper than the parser follows; ``path`` leads to where it gets too deep,
+    e.g. ``["items", 2, "text"]``, so the message can name the item and the field."""
+
+    def __init__(self, path: list):
+        self.path = path
+        super().__init__(_("the JSON is nested too deeply"))
+
+
 def load_json(text: str):
     """``json.loads`` whose every refusal is a ``ValueError`` with a message for a person:
     nesting too deep for the parser is a ``RecursionError`` and a number of more than 4 300
@@ -91,15 +101,74 @@ def load_json(text: str):
         return json.loads(text)
     except json.JSONDecodeError:
         raise
-    except RecursionError as exc:
-        raise ValueError(_("the JSON is nested too deeply")) from exc
+    except RecursionError:
+        raise JsonTooDeep(_deep_path(text)) from None
     except ValueError as exc:
         raise ValueError(_("the JSON holds a number too long to read")) from exc
 
 
-def json_error(exc: ValueError) -> str:
+# No item needs more than a few levels; past this the structure is hostile or broken.
+_REPORT_DEPTH = 100
+_JSON_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}:,]')
+
+
+def _deep_path(text: str) -> list:
+    """The keys and positions leading to where ``text`` nests past ``_REPORT_DEPTH``: a scan
+    of strings and brackets only, run just when the parser has given up."""
+    stack: list[list] = []  # [kind, index or key, expecting a key]
+    for match in _JSON_TOKENS.finditer(text):
+        piece = match.group()
+        if piece in "[{":
+            if len(stack) >= _REPORT_DEPTH:
+                break
+            stack.append(["[", 0, False] if piece == "[" else ["{", None, True])
+        elif piece in "]}":
+            if stack:
+                stack.pop()
+        elif not stack:
+            continue
+        elif piece == ",":
+            if stack[-1][0] == "[":
+                stack[-1][1] += 1
+            else:
+                stack[-1][2] = True
+        elif piece == ":":
+            stack[-1][2] = False
+        elif stack[-1][0] == "{" and stack[-1][2]:
+            try:
+                stack[-1][1] = json.loads(piece)
+            except ValueError:
+                stack[-1][1] = "?"
+    return [frame[1] for frame in stack if frame[1] is not None]
+
+
+def where_too_deep(path: list, *, items_key: str | None = "items") -> tuple[int, str] | None:
+    """(item position from 1, field) for a path into a body of items, when it names one.
+    ``items_key`` None means the document itself is the list of items (a JSON array)."""
+    if items_key is None:
+        rest = path
+    elif len(path) >= 2 and path[0] == items_key and isinstance(path[1], int):
+        rest = path[1:]
+    else:
+        # A single item at the top: its first key is the field.
+        return (1, str(path[0])[:50]) if path and isinstance(path[0], str) else None
+    if not rest or not isinstance(rest[0], int):
+        return None
+    field_name = str(rest[1])[:50] if len(rest) > 1 and isinstance(rest[1], str) else ""
+    return rest[0] + 1, field_name
+
+
+def json_error(exc: ValueError, *, items_key: str | None = "items", label: str = "") -> str:
+    """The message for a JSON refusal; nesting too deep names the item and field it is in."""
     if isinstance(exc, json.JSONDecodeError):
         return _("Line %(line)d: %(error)s") % {"line": exc.lineno, "error": exc.msg}
+    if isinstance(exc, JsonTooDeep):
+        found = where_too_deep(exc.path, items_key=items_key)
+        if found is not None:
+            where = (label or _("Item %d")) % found[0]
+            if found[1]:
+                return _row_error(where, _("%s is nested too deeply") % found[1])
+            return _row_error(where, str(exc))
     return str(exc)
 
 
@@ -229,7 +298,7 @@ def parse_file(content: bytes | str) -> ParseResult:
         try:
             data = load_json(content)
         except ValueError as exc:
-            result.errors.append(json_error(exc))
+            result.errors.append(json_error(exc, items_key=None))
             return result
         if not isinstance(data, list):
             result.errors.append(_("The file is not a JSON array."))
@@ -246,6 +315,12 @@ def parse_file(content: bytes | str) -> ParseResult:
                 raw = load_json(line)
             except json.JSONDecodeError as exc:
                 result.errors.append(_row_error(where, exc.msg))
+                continue
+            except JsonTooDeep as exc:
+                found = where_too_deep(exc.path, items_key="")
+                field_name = found[1] if found else ""
+                message = _("%s is nested too deeply") % field_name if field_name else str(exc)
+                result.errors.append(_row_error(where, message))
                 continue
             except ValueError as exc:
                 result.errors.append(_row_error(where, str(exc)))
@@ -350,6 +425,9 @@ def parse_ingest_body(body: bytes) -> IngestBatch:
         payload = load_json(body.decode("utf-8"))
     except UnicodeDecodeError as exc:
         batch.errors.append(_("The body is not UTF-8 text (byte %d).") % (exc.start + 1))
+        return batch
+    except JsonTooDeep as exc:
+        batch.errors.append(json_error(exc))
         return batch
     except ValueError as exc:
         batch.errors.append(_("The body is not JSON: %s") % json_error(exc))

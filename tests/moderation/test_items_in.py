@@ -365,6 +365,23 @@ def test_json_nested_too_deep_or_too_long_gets_400_not_500(
     assert not Item.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ('{"items": [{"platform_id": "a"}, ' + DEEP + "]}", "Inlägg 2: "),
+        ('{"items": [{"platform_id": ' + DEEP + "}]}", "Inlägg 1: platform_id är för djupt"),
+        ('{"account": "x", "text": ' + DEEP + "}", "Inlägg 1: text är för djupt"),
+    ],
+)
+def test_json_nested_too_deep_names_the_item_and_field(
+    anonymous_client, active_account, token, body, expected
+):
+    response = post_api(anonymous_client, body, token)
+    assert response.status_code == 400
+    assert response.json()["errors"][0].startswith(expected)
+    assert "djupt nästlat" in response.json()["errors"][0]
+
+
 def test_a_body_over_the_limit_gets_a_json_413_naming_the_limit(
     anonymous_client, active_account, token, settings
 ):
@@ -420,8 +437,10 @@ def test_a_change_time_in_the_future_is_refused(anonymous_client, active_account
             "Inlägg 1",
             "text",
         ),
-        ("[" + DEEP + "]", "", "djupt"),
-        ('{"platform_id": "x"}\n' + "{" * 0 + DEEP + "\n", "Rad 2", "djupt"),
+        ("[" + DEEP + "]", "Inlägg 1", "djupt"),
+        ('[{"text": "x"}, {"text": ' + DEEP + "}]", "Inlägg 2", "text är för djupt"),
+        ('{"platform_id": "x"}\n' + DEEP + "\n", "Rad 2", "djupt"),
+        ('{"platform_id": "x"}\n{"text": ' + DEEP + "}\n", "Rad 2", "text är för djupt"),
     ],
 )
 def test_the_upload_names_the_bad_row_and_field(
