@@ -170,7 +170,8 @@ def raw_event_process(*, event_id: int) -> RawEvent:
             errors = [_describe(exc)]
         if errors:
             event.status = RawEventStatus.FAILED
-            event.error = "\n".join(errors)[:2000]
+            # The error may quote the payload, NUL characters included.
+            event.error = storable_text("\n".join(errors))[:2000]
             logger.warning("raw event %s failed: %s", event.pk, event.error)
         else:
             event.status = RawEventStatus.PROCESSED

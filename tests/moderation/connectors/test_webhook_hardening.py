@@ -114,6 +114,18 @@ def test_one_bad_change_fails_the_event_visibly_but_keeps_the_good_ones(
     assert "change 1" in page.content.decode()
 
 
+def test_an_error_quoting_a_nul_is_stored_with_the_event(post_webhook, instagram_config):
+    """Found by the fuzz test on PostgreSQL: the error names the change's id, here a NUL."""
+    body = (
+        b'{"object": "instagram", "entry": [{"id": "0", "time": 1700000000, "changes": '
+        b'[{"field": "comments", "value": {"id": "\\u0000", "text": ""}}]}]}'
+    )
+    assert post_webhook(body, platform="instagram").status_code == 200
+    event = RawEvent.objects.get()
+    assert event.status == RawEventStatus.FAILED
+    assert "\ufffd" in event.error
+
+
 def test_json_nested_too_deep_fails_the_event_instead_of_leaving_it_received(
     post_webhook, instagram_config
 ):
