@@ -482,10 +482,15 @@ class RawEventStatus(models.TextChoices):
 
 class RawEvent(models.Model):
     """A webhook body or a polled page exactly as it arrived, stored before it is processed so
-    that nothing is lost when processing fails; a failed event is kept and can be retried."""
+    that nothing is lost when processing fails; a failed event is kept and can be retried.
+
+    ``raw_body`` keeps a webhook's bytes exactly, NUL bytes and invalid UTF-8 included, which a
+    PostgreSQL text column cannot hold; ``body`` is the same as text with such characters
+    replaced by U+FFFD, for reading and parsing. The SHA-256 is of the bytes."""
 
     source = models.CharField(_("source"), max_length=20, choices=ConnectorPlatform.choices)
     body = models.TextField(_("raw body"))
+    raw_body = models.BinaryField(_("raw body, byte for byte"), blank=True, default=b"")
     body_sha256 = models.CharField(_("SHA-256 of the body"), max_length=64, db_index=True)
     config = models.ForeignKey(
         ConnectorConfig,

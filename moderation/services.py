@@ -101,6 +101,11 @@ def ingest_item(
 
     The same data again changes nothing; a new text or link is an edit and makes a new version;
     ``deleted`` records the author's deletion as a version and keeps the item.
+
+    Changes are ordered by the platform's own time (``changed_at``), not by arrival: Meta
+    redelivers for hours and out of order, so a change no newer than the latest version is
+    stale and changes nothing (no false "edited" version, no older text over a newer one).
+    Without a platform time the arrival is the time.
     """
     if kind not in ItemKind.values:
         raise ValidationError({"kind": _("Unknown kind of item.")})
@@ -109,6 +114,14 @@ def ingest_item(
     platform_id = platform_id.strip()
     if not platform_id:
         raise ValidationError({"platform_id": _("The platform id is missing.")})
+    _check_storable(
+        platform_id=platform_id,
+        author_name=author_name,
+        author_platform_id=author_platform_id,
+        parent_platform_id=parent_platform_id,
+        link=link,
+        text=text,
+    )
     now = timezone.now()
     fields = {
         "account": account,
@@ -123,7 +136,10 @@ def ingest_item(
         "by_municipality": by_municipality,
         "parent_platform_id": parent_platform_id,
         "deleted": deleted,
-        "changed_at": changed_at or (now if deleted else published_at),
+        "changed_at": changed_at or now,
+        # First seen through a later change (an "edited" delivered before its "add"): the text
+        # we have is the one of that time, so an older delivery must count as stale.
+        "first_seen_at": max(published_at, changed_at) if changed_at else published_at,
         "actor": actor,
         "now": now,
     }
@@ -134,6 +150,26 @@ def ingest_item(
         # Two deliveries of a new item raced; the other one created it, so this is an update.
         with transaction.atomic():
             return _ingest_locked(**fields)
+
+
+def _check_storable(**texts: str) -> None:
+    """Refuse, naming the field, what the database would refuse with a server error: a value
+    longer than its column, a NUL character or a lone surrogate."""
+    errors = {}
+    for name, value in texts.items():
+        column = "platform_id" if name == "parent_platform_id" else name
+        limit = Item._meta.get_field(column).max_length
+        if limit and len(value) > limit:
+            errors[name] = gettext("Longer than %(limit)d characters.") % {"limit": limit}
+        elif "\x00" in value:
+            errors[name] = gettext("Contains a NUL character.")
+        else:
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                errors[name] = gettext("Contains an invalid character (a lone surrogate).")
+    if errors:
+        raise ValidationError(errors)
 
 
 def _ingest_locked(
@@ -151,6 +187,7 @@ def _ingest_locked(
     parent_platform_id,
     deleted,
     changed_at,
+    first_seen_at,
     actor,
     now,
 ) -> IngestResult:
@@ -185,7 +222,7 @@ def _ingest_locked(
             change=VersionChange.CREATED,
             text=text,
             link=link,
-            changed_at=published_at,
+            changed_at=published_at if deleted else first_seen_at,
         )
         if deleted:
             ItemVersion.objects.create(
@@ -205,9 +242,14 @@ def _ingest_locked(
         return IngestResult(item=item, created=True, changed=True)
 
     changed = False
-    number = item.versions.aggregate(n=Max("number"))["n"] or 0
+    latest = item.versions.aggregate(n=Max("number"), at=Max("changed_at"))
+    number = latest["n"] or 0
     update_fields: list[str] = []
-    if (text != item.text or link != item.link) and item.deleted_by_author_at is None:
+    if (
+        (text != item.text or link != item.link)
+        and item.deleted_by_author_at is None
+        and _is_newer(item, changed_at=changed_at, latest_at=latest["at"], text=text, link=link)
+    ):
         number += 1
         ItemVersion.objects.create(
             item=item,
@@ -253,6 +295,17 @@ def _ingest_locked(
     if update_fields:
         item.save(update_fields=update_fields)
     return IngestResult(item=item, created=False, changed=changed)
+
+
+def _is_newer(item: Item, *, changed_at, latest_at, text: str, link: str) -> bool:
+    """Whether a differing text is the author's newer version rather than a stale or repeated
+    delivery. At the same second as the latest version, a text already recorded then is a
+    repeat (a redelivered "add" after an "edit" in the same second)."""
+    if latest_at is None or changed_at > latest_at:
+        return True
+    if changed_at < latest_at:
+        return False
+    return not item.versions.filter(changed_at=changed_at, text=text, link=link).exists()
 
 
 # --- Response model (R12) ---------------------------------------------------------------------

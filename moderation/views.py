@@ -4,9 +4,10 @@ import contextlib
 import json
 import uuid
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, Q
@@ -20,7 +21,6 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRefresh, push_url
 
-from accounts.models import SocialAccount
 from accounts.permissions import is_communicator
 
 from .bulk import BULK_EXCLUDED_GROUNDS, BULK_LIMIT, BulkAction
@@ -33,7 +33,7 @@ from .forms import (
     OutcomeForm,
     PublishModelForm,
 )
-from .importing import clean_row, import_rows, parse_file
+from .importing import import_rows, parse_file, parse_ingest_body
 from .models import Evidence, ItemSource, ResponseModelVersion
 from .permissions import (
     accounts_acted_for,
@@ -403,6 +403,7 @@ def item_import(request):
     accounts = accounts_acted_for(request.user).order_by("display_name")
     form = ImportForm(request.POST or None, request.FILES or None, accounts=accounts)
     errors: list[str] = []
+    parsed = None
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         parsed = parse_file(upload.read())
@@ -422,13 +423,19 @@ def item_import(request):
                 changed = sum(1 for r in results if r.changed and not r.created)
                 messages.success(
                     request,
-                    _("Imported %(created)d new items and %(changed)d new versions.")
-                    % {"created": created, "changed": changed},
+                    _(
+                        "Read as %(read_as)s. Imported %(created)d new items and %(changed)d new "
+                        "versions."
+                    )
+                    % {"read_as": parsed.read_as, "created": created, "changed": changed},
                 )
                 return redirect(reverse("moderation:queue"))
     status = 400 if (errors or form.errors) else 200
     return render(
-        request, "moderation/item_import.html", {"form": form, "errors": errors}, status=status
+        request,
+        "moderation/item_import.html",
+        {"form": form, "errors": errors, "read_as": parsed.read_as if parsed and errors else ""},
+        status=status,
     )
 
 
@@ -449,62 +456,66 @@ def ingest_api(request):
         response["WWW-Authenticate"] = 'Bearer realm="ingest"'
         return response
     try:
-        payload = json.loads(request.body.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        return JsonResponse({"errors": [f"body is not JSON: {exc}"]}, status=400)
-    if not isinstance(payload, dict):
-        return JsonResponse({"errors": ["body must be a JSON object"]}, status=400)
-    entries = payload.get("items", [payload]) if "items" in payload else [payload]
-    if not isinstance(entries, list) or not entries:
-        return JsonResponse({"errors": ["items must be a non-empty list"]}, status=400)
-    source = payload.get("source", ItemSource.API)
-    if source not in (
-        ItemSource.API,
-        ItemSource.FACEBOOK,
-        ItemSource.INSTAGRAM,
-        ItemSource.MASTODON,
-    ):
-        return JsonResponse({"errors": [f"unknown source: {source}"]}, status=400)
-    errors, cleaned = [], []
-    accounts = {}
-    for position, entry in enumerate(entries, start=1):
-        where = f"item {position}"
-        if not isinstance(entry, dict):
-            errors.append(f"{where}: expected an object")
-            continue
-        address = str(entry.get("account") or payload.get("account") or "").strip()
-        if address not in accounts:
-            accounts[address] = SocialAccount.objects.active().filter(url=address).first()
-        account = accounts[address]
-        if account is None:
-            errors.append(f"{where}: no active account with the address {address!r}")
-        values, row_errors = clean_row(
-            {k: v for k, v in entry.items() if k not in ("account", "source")}, where
-        )
-        errors.extend(row_errors)
-        if values is not None and account is not None:
-            cleaned.append((account, values))
-    if errors:
-        return JsonResponse({"errors": errors}, status=400)
+        body = request.body
+    except RequestDataTooBig:
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        message = _(
+            "The body is larger than the limit of %(limit)d bytes; send the items in smaller "
+            "batches."
+        ) % {"limit": limit}
+        return JsonResponse({"errors": [message], "limit_bytes": limit}, status=413)
+    batch = parse_ingest_body(body)
+    if batch.errors:
+        return _ingest_refused(batch.errors, batch)
     results = []
-    with transaction.atomic():
-        for account, values in cleaned:
-            result = ingest_item(account=account, source=source, **values)
-            results.append(
-                {
-                    "platform_id": result.item.platform_id,
-                    "id": result.item.pk,
-                    "created": result.created,
-                    "changed": result.changed,
-                    "flagged": result.item.has_personal_data,
-                }
-            )
+    try:
+        with transaction.atomic():
+            for position, account, values in batch.items:
+                try:
+                    result = ingest_item(account=account, source=batch.source, **values)
+                except ValidationError as exc:
+                    raise _ItemRefused(position, exc) from exc
+                results.append(
+                    {
+                        "platform_id": result.item.platform_id,
+                        "id": result.item.pk,
+                        "created": result.created,
+                        "changed": result.changed,
+                        "flagged": result.item.has_personal_data,
+                    }
+                )
+    except _ItemRefused as refused:
+        where = _("Item %d") % refused.position
+        errors = [f"{where}: {'; '.join(refused.error.messages)}"]
+        return _ingest_refused(errors, batch, refused=refused.position)
     return JsonResponse(
         {
             "created": sum(r["created"] for r in results),
             "changed": sum(r["changed"] and not r["created"] for r in results),
             "items": results,
         }
+    )
+
+
+class _ItemRefused(Exception):
+    def __init__(self, position: int, error: ValidationError):
+        self.position, self.error = position, error
+
+
+def _ingest_refused(errors: list[str], batch, refused: int | None = None) -> JsonResponse:
+    """All or nothing: say that nothing was saved and which items were fine."""
+    valid = [position for position, _a, _v in batch.items if position != refused]
+    return JsonResponse(
+        {
+            "errors": errors,
+            "saved": 0,
+            "valid_items": valid,
+            "detail": _(
+                "Nothing was saved: one bad item stops the whole batch. Correct the items named "
+                "in errors and send the batch again."
+            ),
+        },
+        status=400,
     )
 
 

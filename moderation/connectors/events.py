@@ -39,13 +39,18 @@ def from_unix(value, default: dt.datetime) -> dt.datetime:
         return default
     if isinstance(value, int | float):
         seconds = value / 1000 if value > 10_000_000_000 else value
-        return dt.datetime.fromtimestamp(seconds, tz=dt.UTC)
+        try:
+            return dt.datetime.fromtimestamp(seconds, tz=dt.UTC)
+        except (ValueError, OverflowError, OSError):
+            # Out of the calendar's range, or not a number (NaN): the delivery's own time.
+            return default
     if isinstance(value, str):
-        if value.isdigit():
+        if value.isdigit() and len(value) < 20:
             return from_unix(int(value), default)
         try:
             parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
+            parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+            return parsed.astimezone(dt.UTC)
+        except (ValueError, OverflowError):
             return default
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
     return default

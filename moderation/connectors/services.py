@@ -9,12 +9,14 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import re
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -122,16 +124,34 @@ def connector_configure(
 # --- Inbound ----------------------------------------------------------------------------------
 
 
+def storable_text(text: str) -> str:
+    """The text with what a text column cannot hold (NUL, lone surrogates) replaced by U+FFFD,
+    so one such character does not lose the comment it is in."""
+    return _UNSTORABLE.sub("\ufffd", text)
+
+
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
 def raw_event_store(
     *, source: str, body: bytes | str, config: ConnectorConfig | None = None
 ) -> RawEvent:
-    """Store the body exactly as received and hand its processing to a worker after commit."""
-    text = body.decode("utf-8", errors="replace") if isinstance(body, bytes) else body
+    """Store the body exactly as received and hand its processing to a worker after commit.
+
+    A replay of the same delivery (the same bytes to the same hook) is recognised by its
+    SHA-256 and stored once: the event already kept is returned."""
+    raw = body if isinstance(body, bytes) else body.encode("utf-8", errors="surrogatepass")
+    digest = hashlib.sha256(raw).hexdigest()
     with transaction.atomic():
+        existing = RawEvent.objects.filter(source=source, body_sha256=digest).first()
+        if existing is not None:
+            logger.info("%s delivery replayed; kept once as event %s", source, existing.pk)
+            return existing
         event = RawEvent.objects.create(
             source=source,
-            body=text,
-            body_sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+            body=storable_text(raw.decode("utf-8", errors="replace")),
+            raw_body=raw,
+            body_sha256=digest,
             config=config,
         )
         from ..tasks import process_raw_event
@@ -144,35 +164,45 @@ def raw_event_store(
 
 def raw_event_process(*, event_id: int) -> RawEvent:
     """Turn a stored event into items. Processing is idempotent, so a retry or a replayed
-    webhook changes nothing already recorded; a failure is kept on the event with its error."""
+    webhook changes nothing already recorded. Each change of a delivery is applied on its own,
+    so one bad change does not lose the others; any failure is kept on the event with its
+    error and shows on the failures page."""
+    # The attempt is counted in a write of its own, so that an attempt that never finishes
+    # (a worker killed mid-way) still counts and the sweep stops after the limit.
+    RawEvent.objects.filter(pk=event_id).exclude(status=RawEventStatus.PROCESSED).update(
+        attempts=F("attempts") + 1
+    )
     with transaction.atomic():
         event = RawEvent.objects.select_for_update().get(pk=event_id)
         if event.status == RawEventStatus.PROCESSED:
             return event
-        event.attempts += 1
         try:
             with transaction.atomic():
-                _apply(event)
-        except (
-            PayloadError,
-            UnknownAccount,
-            ValidationError,
-            ValueError,
-            TypeError,
-            KeyError,
-        ) as exc:
+                errors = _apply(event)
+        except Exception as exc:
+            # Whatever the payload does, the event must end failed with its error, never stay
+            # "received" to be requeued for ever.
+            errors = [_describe(exc)]
+        if errors:
             event.status = RawEventStatus.FAILED
-            event.error = f"{type(exc).__name__}: {exc}"[:2000]
+            # The error may quote the payload, NUL characters included.
+            event.error = storable_text("\n".join(errors))[:2000]
             logger.warning("raw event %s failed: %s", event.pk, event.error)
         else:
             event.status = RawEventStatus.PROCESSED
             event.error = ""
             event.processed_at = timezone.now()
-        event.save(update_fields=["status", "error", "attempts", "processed_at"])
+        event.save(update_fields=["status", "error", "processed_at"])
     return event
 
 
-def _apply(event: RawEvent) -> None:
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"[:1000]
+
+
+def _apply(event: RawEvent) -> list[str]:
+    """Apply every change of the event, each in its own savepoint; return the errors of those
+    that failed. A payload that cannot be read at all raises."""
     now = timezone.now()
     payload = json.loads(event.body)
     if event.source == ConnectorPlatform.MASTODON:
@@ -185,10 +215,16 @@ def _apply(event: RawEvent) -> None:
             raise PayloadError(f"object {payload.get('object')!r} sent to the {event.source} hook")
         changes = meta.parse(payload, now=now)
     configs: dict[str, ConnectorConfig] = {}
-    for change in changes:
-        if change.external_id not in configs:
-            configs[change.external_id] = _config_for(change)
-        _ingest(change, configs[change.external_id].account)
+    errors = []
+    for number, change in enumerate(changes, start=1):
+        try:
+            with transaction.atomic():
+                if change.external_id not in configs:
+                    configs[change.external_id] = _config_for(change)
+                _ingest(change, configs[change.external_id].account)
+        except Exception as exc:
+            errors.append(f"change {number} ({change.platform_id[:200]}): {_describe(exc)}")
+    return errors
 
 
 def _config_for(change: InboundChange) -> ConnectorConfig:
@@ -212,11 +248,12 @@ def _ingest(change: InboundChange, account: SocialAccount) -> None:
     from ..services import ingest_item
 
     source = CONNECTOR_SOURCES[change.platform]
+    platform_id = storable_text(change.platform_id)
     if change.deleted:
         # A removal carries no text: record the deletion on what we have, or nothing at all.
-        existing = Item.objects.filter(account=account, platform_id=change.platform_id).first()
+        existing = Item.objects.filter(account=account, platform_id=platform_id).first()
         if existing is None:
-            logger.info("removal of unseen %s %s ignored", change.platform, change.platform_id)
+            logger.info("removal of unseen %s %s ignored", change.platform, platform_id)
             return
         ingest_item(
             account=account,
@@ -235,16 +272,16 @@ def _ingest(change: InboundChange, account: SocialAccount) -> None:
         return
     ingest_item(
         account=account,
-        platform_id=change.platform_id,
+        platform_id=platform_id,
         kind=change.kind,
-        author_name=change.author_name[:200] or "?",
-        author_platform_id=change.author_platform_id[:200],
+        author_name=storable_text(change.author_name)[:200] or "?",
+        author_platform_id=storable_text(change.author_platform_id)[:200],
         by_municipality=change.by_owner,
-        text=change.text,
-        link=change.link,
+        text=storable_text(change.text),
+        link=storable_text(change.link),
         published_at=change.published_at,
         source=source,
-        parent_platform_id=change.parent_platform_id,
+        parent_platform_id=storable_text(change.parent_platform_id),
         changed_at=change.changed_at,
     )
 
@@ -288,8 +325,10 @@ def mastodon_poll(*, config: ConnectorConfig) -> int:
         with transaction.atomic():
             event = RawEvent.objects.create(
                 source=ConnectorPlatform.MASTODON,
-                body=body,
-                body_sha256=hashlib.sha256(body.encode("utf-8")).hexdigest(),
+                body=storable_text(body),
+                body_sha256=hashlib.sha256(
+                    body.encode("utf-8", errors="surrogatepass")
+                ).hexdigest(),
                 config=config,
             )
             if isinstance(page, list) and isinstance(page[0], dict) and page[0].get("id"):
@@ -548,15 +587,20 @@ def retry_failures(*, now: dt.datetime | None = None) -> tuple[int, int]:
 
     now = now or timezone.now()
     limit = settings.CONNECTOR_MAX_ATTEMPTS
+    stale = RawEvent.objects.filter(
+        status=RawEventStatus.RECEIVED, received_at__lt=now - STALE_AFTER
+    )
+    # An event whose processing never finished in the allowed attempts goes to the failures
+    # page with that said, instead of being requeued for ever.
+    stale.filter(attempts__gte=limit).update(
+        status=RawEventStatus.FAILED,
+        error=f"processing did not finish in {limit} attempts",
+    )
     events = list(
         RawEvent.objects.filter(status=RawEventStatus.FAILED, attempts__lt=limit).values_list(
             "pk", flat=True
         )
-    ) + list(
-        RawEvent.objects.filter(
-            status=RawEventStatus.RECEIVED, received_at__lt=now - STALE_AFTER
-        ).values_list("pk", flat=True)
-    )
+    ) + list(stale.filter(attempts__lt=limit).values_list("pk", flat=True))
     actions = list(
         OutboundAction.objects.filter(status=OutboundStatus.FAILED, attempts__lt=limit).values_list(
             "pk", flat=True

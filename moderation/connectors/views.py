@@ -89,7 +89,7 @@ def connector_status(request):
     failed_events = list(
         RawEvent.objects.filter(status=RawEventStatus.FAILED)
         .select_related("config")
-        .defer("body")
+        .defer("body", "raw_body")
         .order_by("-received_at", "-pk")[:PAGE_SIZE]
     )
     outbound = list(

@@ -164,3 +164,98 @@ def test_a_handled_item_edited_to_hold_personal_data_comes_back_to_the_queue(
     item.refresh_from_db()
     assert item.is_removed
     assert item.handled_at == first_handled
+
+
+# --- History must be true: changes ordered by the platform's time, not by arrival -------------
+
+
+def _deliver(account, text, *, changed_at=None, deleted=False, published_at=None):
+    return ingest_item(
+        account=account,
+        platform_id="fb_hist",
+        kind="comment",
+        author_name="Anna",
+        text=text,
+        published_at=published_at or PUBLISHED,
+        source=ItemSource.FACEBOOK,
+        changed_at=changed_at,
+        deleted=deleted,
+    )
+
+
+PUBLISHED = dt.datetime(2026, 1, 12, 9, 0, tzinfo=dt.UTC)
+
+
+def _history(account):
+    item = Item.objects.get(account=account, platform_id="fb_hist")
+    return item.text, [(v.change, v.text) for v in item.versions.order_by("number")]
+
+
+def test_a_stale_add_after_an_edit_keeps_the_edit_and_records_no_version(active_account):
+    _deliver(active_account, "A", changed_at=PUBLISHED)
+    _deliver(active_account, "B", changed_at=PUBLISHED + dt.timedelta(minutes=5))
+    result = _deliver(active_account, "A", changed_at=PUBLISHED)
+    assert not result.changed
+    assert _history(active_account) == (
+        "B",
+        [(VersionChange.CREATED, "A"), (VersionChange.EDITED, "B")],
+    )
+
+
+def test_an_edit_seen_first_is_not_overwritten_by_its_older_add(active_account):
+    _deliver(active_account, "B", changed_at=PUBLISHED + dt.timedelta(minutes=5))
+    _deliver(active_account, "A", changed_at=PUBLISHED)
+    assert _history(active_account) == ("B", [(VersionChange.CREATED, "B")])
+
+
+def test_edits_out_of_order_end_with_the_newest_text(active_account):
+    _deliver(active_account, "A", changed_at=PUBLISHED)
+    _deliver(active_account, "C", changed_at=PUBLISHED + dt.timedelta(minutes=9))
+    _deliver(active_account, "B", changed_at=PUBLISHED + dt.timedelta(minutes=5))
+    _deliver(active_account, "C", changed_at=PUBLISHED + dt.timedelta(minutes=9))
+    assert _history(active_account) == (
+        "C",
+        [(VersionChange.CREATED, "A"), (VersionChange.EDITED, "C")],
+    )
+
+
+def test_a_repeat_in_the_same_second_as_an_edit_is_recognised(active_account):
+    _deliver(active_account, "A", changed_at=PUBLISHED)
+    _deliver(active_account, "B", changed_at=PUBLISHED)
+    _deliver(active_account, "A", changed_at=PUBLISHED)
+    text, versions = _history(active_account)
+    assert text == "B"
+    assert len(versions) == 2
+
+
+def test_without_a_platform_time_the_arrival_orders_the_change(active_account):
+    _deliver(active_account, "A")
+    _deliver(active_account, "B")
+    assert _history(active_account)[0] == "B"
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("platform_id", "x" * 201),
+        ("author_name", "A" * 201),
+        ("link", "https://example.com/" + "x" * 1000),
+        ("text", "Hej\x00"),
+        ("author_name", "\udc80"),
+    ],
+)
+def test_what_the_database_would_refuse_is_refused_naming_the_field(active_account, field, value):
+    fields = {
+        "account": active_account,
+        "platform_id": "fb_x",
+        "kind": "comment",
+        "author_name": "Anna",
+        "text": "Hej",
+        "published_at": PUBLISHED,
+        "source": ItemSource.API,
+        field: value,
+    }
+    with pytest.raises(ValidationError) as refused:
+        ingest_item(**fields)
+    assert field in refused.value.message_dict
+    assert not Item.objects.exists()

@@ -294,7 +294,9 @@ def test_one_bad_item_saves_none_of_the_batch(anonymous_client, active_account, 
     }
     response = post_api(anonymous_client, body, token)
     assert response.status_code == 400
-    assert "item 2" in response.json()["errors"][0]
+    assert response.json()["errors"][0].startswith("Inlägg 2: published_at")
+    assert response.json()["valid_items"] == [1]
+    assert response.json()["saved"] == 0
     assert not Item.objects.exists()
 
 
@@ -309,3 +311,208 @@ def test_the_token_command_prints_the_token_once(db):
     from moderation.services import ingest_token_authenticate
 
     assert ingest_token_authenticate(raw).name == "facebook"
+
+
+# --- Hostile input: a clear error naming the item and the field, never a server error --------
+
+DEEP = "[" * 100_000 + "]" * 100_000
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("platform_id", "p" * 201),
+        ("author_name", "A" * 201),
+        ("author_platform_id", "9" * 201),
+        ("link", "https://example.com/" + "x" * 1000),
+        ("text", "Hej\u0000då"),
+        ("author_name", "Anna\u0000"),
+        ("platform_id", "ig\u0000"),
+        ("text", "\ud800"),
+    ],
+)
+def test_the_endpoint_names_the_bad_item_and_field_and_saves_nothing(
+    anonymous_client, active_account, token, field, value
+):
+    body = {"items": [api_item(active_account), api_item(active_account, **{field: value})]}
+    response = post_api(anonymous_client, json.dumps(body), token)
+    assert response.status_code == 400
+    data = response.json()
+    assert data["errors"][0].startswith(f"Inlägg 2: {field}")
+    assert data["valid_items"] == [1]
+    assert "Inget sparades" in data["detail"]
+    assert not Item.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        DEEP,
+        '{"items": [' + DEEP + "]}",
+        '{"items": [{"platform_id": ' + DEEP + "}]}",
+        '{"items": [{"text": ' + "[" * 500 + "]" * 500 + "}]}",
+        '{"account": ' + "[" * 500 + "]" * 500 + "}",
+        '{"source": ' + "[" * 500 + "]" * 500 + "}",
+        '{"platform_id": 1' + "0" * 5000 + "}",
+    ],
+)
+def test_json_nested_too_deep_or_too_long_gets_400_not_500(
+    anonymous_client, active_account, token, body
+):
+    response = post_api(anonymous_client, body, token)
+    assert response.status_code == 400
+    assert response.json()["errors"]
+    assert not Item.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ('{"items": [{"platform_id": "a"}, ' + DEEP + "]}", "Inlägg 2: "),
+        ('{"items": [{"platform_id": ' + DEEP + "}]}", "Inlägg 1: platform_id är för djupt"),
+        ('{"account": "x", "text": ' + DEEP + "}", "Inlägg 1: text är för djupt"),
+    ],
+)
+def test_json_nested_too_deep_names_the_item_and_field(
+    anonymous_client, active_account, token, body, expected
+):
+    response = post_api(anonymous_client, body, token)
+    assert response.status_code == 400
+    assert response.json()["errors"][0].startswith(expected)
+    assert "djupt nästlat" in response.json()["errors"][0]
+
+
+def test_a_body_over_the_limit_gets_a_json_413_naming_the_limit(
+    anonymous_client, active_account, token, settings
+):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 2000
+    body = {"items": [api_item(active_account, text="x" * 3000)]}
+    response = post_api(anonymous_client, body, token)
+    assert response.status_code == 413
+    assert response["Content-Type"] == "application/json"
+    assert "2000" in response.json()["errors"][0]
+    assert response.json()["limit_bytes"] == 2000
+    assert not Item.objects.exists()
+
+
+def test_a_late_older_version_through_the_endpoint_does_not_overwrite_a_newer_one(
+    anonymous_client, active_account, token
+):
+    newer = api_item(active_account, text="Ny", changed_at="2026-01-12T12:00:00Z")
+    older = api_item(active_account, text="Gammal", changed_at="2026-01-12T11:00:00Z")
+    post_api(anonymous_client, api_item(active_account), token)
+    assert post_api(anonymous_client, newer, token).json()["changed"] == 1
+    assert post_api(anonymous_client, older, token).json()["changed"] == 0
+    item = Item.objects.get()
+    assert item.text == "Ny"
+    assert list(item.versions.values_list("text", flat=True)) == ["Fin bild!", "Ny"]
+
+
+@pytest.mark.parametrize("value", [0, False, 1764320395, 1.5])
+def test_a_number_is_not_taken_for_a_missing_or_valid_time(
+    anonymous_client, active_account, token, value
+):
+    response = post_api(anonymous_client, api_item(active_account, published_at=value), token)
+    assert response.status_code == 400
+    assert "published_at" in response.json()["errors"][0]
+    assert not Item.objects.exists()
+
+
+def test_a_change_time_in_the_future_is_refused(anonymous_client, active_account, token):
+    response = post_api(
+        anonymous_client, api_item(active_account, changed_at="2999-01-01T00:00:00Z"), token
+    )
+    assert response.status_code == 400
+    assert "changed_at" in response.json()["errors"][0]
+
+
+@pytest.mark.parametrize(
+    ("content", "where", "field"),
+    [
+        (CSV_OK.replace("c2,", "c" * 201 + ","), "Rad 3", "platform_id"),
+        (CSV_OK.replace("Bertil", "B" * 201), "Rad 3", "author_name"),
+        (CSV_OK.replace("Anna", "An\x00na"), "Rad 2", "author_name"),
+        (
+            json.dumps([{"platform_id": "j1", "kind": "comment", "text": [[["x"]]]}]),
+            "Inlägg 1",
+            "text",
+        ),
+        ("[" + DEEP + "]", "Inlägg 1", "djupt"),
+        ('[{"text": "x"}, {"text": ' + DEEP + "}]", "Inlägg 2", "text är för djupt"),
+        ('{"platform_id": "x"}\n' + DEEP + "\n", "Rad 2", "djupt"),
+        ('{"platform_id": "x"}\n{"text": ' + DEEP + "}\n", "Rad 2", "text är för djupt"),
+    ],
+)
+def test_the_upload_names_the_bad_row_and_field(
+    owner_client, active_account, content, where, field
+):
+    response = upload(owner_client, active_account, content)
+    assert response.status_code == 400
+    errors = " ".join(response.context["errors"])
+    assert where in errors and field in errors
+    assert not Item.objects.exists()
+
+
+def test_the_import_command_names_the_bad_line_and_field(tmp_path, active_account):
+    path = tmp_path / "items.csv"
+    path.write_text(CSV_OK.replace("Bertil", "B" * 201), encoding="utf-8")
+    with pytest.raises(CommandError, match="Rad 3: author_name"):
+        call_command("import_items", str(path), account=str(active_account.pk))
+    assert not Item.objects.exists()
+
+
+# --- CSV as Swedish Excel writes it ----------------------------------------------------------
+
+CSV_SEMICOLON = (
+    "platform_id;kind;author_name;text;published_at\r\n"
+    "s1;comment;Anna;Hej, när öppnar simhallen?;2026-01-12T09:30:00+01:00\r\n"
+    's2;comment;Bertil;"Trasig lampa; Storgatan";2026-01-12T10:00:00+01:00\r\n'
+)
+
+
+@pytest.mark.parametrize("bom", ["", "\ufeff"])
+def test_a_semicolon_csv_from_excel_is_imported_and_the_separator_is_named(
+    owner_client, active_account, bom
+):
+    response = owner_client.post(
+        IMPORT,
+        {
+            "account": active_account.pk,
+            "file": SimpleUploadedFile("excel.csv", (bom + CSV_SEMICOLON).encode("utf-8")),
+        },
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert Item.objects.get(platform_id="s1").text == "Hej, när öppnar simhallen?"
+    assert Item.objects.get(platform_id="s2").text == "Trasig lampa; Storgatan"
+    assert "semikolon" in response.content.decode()
+
+
+def test_a_comma_csv_with_bom_is_imported_and_the_separator_is_named(owner_client, active_account):
+    response = owner_client.post(
+        IMPORT,
+        {
+            "account": active_account.pk,
+            "file": SimpleUploadedFile("items.csv", ("\ufeff" + CSV_OK).encode("utf-8")),
+        },
+        follow=True,
+    )
+    assert Item.objects.count() == 2
+    assert "kommatecken" in response.content.decode()
+
+
+def test_a_refused_csv_says_which_separator_it_was_read_with(owner_client, active_account):
+    bad = CSV_SEMICOLON.replace("2026-01-12T10:00:00+01:00", "igår")
+    response = upload(owner_client, active_account, bad)
+    assert response.status_code == 400
+    assert "semikolon" in response.content.decode()
+    assert "Rad 3" in " ".join(response.context["errors"])
+
+
+def test_the_import_command_reads_semicolons_and_says_so(tmp_path, active_account):
+    path = tmp_path / "excel.csv"
+    path.write_bytes(("\ufeff" + CSV_SEMICOLON).encode("utf-8"))
+    out = io.StringIO()
+    call_command("import_items", str(path), account=active_account.url, stdout=out)
+    assert Item.objects.count() == 2
+    assert "semikolon" in out.getvalue()

@@ -1,5 +1,6 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from accounts.models import SocialAccount
 from moderation.importing import import_rows, parse_file
@@ -30,6 +31,8 @@ class Command(BaseCommand):
         except OSError as exc:
             raise CommandError(str(exc)) from exc
         parsed = parse_file(content)
+        if parsed.read_as:
+            self.stdout.write(_("The file was read as %(read_as)s.") % {"read_as": parsed.read_as})
         if parsed.errors:
             raise CommandError("Nothing imported.\n" + "\n".join(parsed.errors))
         try:

@@ -218,7 +218,8 @@ def test_a_replayed_webhook_creates_nothing_new(post_webhook, facebook_config):
     item = Item.objects.get()
     assert item.versions.count() == 1
     assert item.actions.count() == 1
-    assert RawEvent.objects.filter(status=RawEventStatus.PROCESSED).count() == 2
+    # The same bytes again are recognised as a replay and stored once.
+    assert RawEvent.objects.get().status == RawEventStatus.PROCESSED
 
 
 def test_an_event_for_an_unknown_page_is_logged_and_refused(post_webhook, facebook_config, caplog):
