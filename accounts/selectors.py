@@ -100,3 +100,21 @@ def communicator_emails() -> set[str]:
         .exclude(email="")
         .values_list("email", flat=True),
     }
+
+
+def account_by_address(
+    address: str, accounts: QuerySet[SocialAccount] | None = None
+) -> SocialAccount | None:
+    """The account an address names, in any of the forms the platform's own pages use (mobile
+    host, other case, trailing slash): the address is read as the registry reads it and looked
+    up by its canonical form. Used where connectors, imports and commands name an account."""
+    from django.core.exceptions import ValidationError
+
+    from .platforms import parse_profile_url
+
+    accounts = SocialAccount.objects.all() if accounts is None else accounts
+    try:
+        canonical = parse_profile_url(address).url
+    except ValidationError:
+        canonical = address
+    return accounts.filter(url__in={canonical, address}).order_by("pk").first()

@@ -26,6 +26,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from accounts.models import SocialAccount
+from accounts.selectors import account_by_address
 
 from .models import Item, ItemKind
 from .services import IngestResult, ingest_item
@@ -467,7 +468,7 @@ def parse_ingest_body(body: bytes) -> IngestBatch:
         else:
             address = address.strip()
             if address not in accounts:
-                accounts[address] = SocialAccount.objects.active().filter(url=address).first()
+                accounts[address] = account_by_address(address, SocialAccount.objects.active())
             account = accounts[address]
             if account is None:
                 batch.errors.append(

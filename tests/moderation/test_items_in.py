@@ -516,3 +516,29 @@ def test_the_import_command_reads_semicolons_and_says_so(tmp_path, active_accoun
     call_command("import_items", str(path), account=active_account.url, stdout=out)
     assert Item.objects.count() == 2
     assert "semikolon" in out.getvalue()
+
+
+def test_the_endpoint_finds_the_account_by_any_form_of_its_address(
+    anonymous_client, active_account, token
+):
+    # The registry stores the canonical form; a connector may send the mobile one, with a
+    # trailing slash and a tracking parameter.
+    assert active_account.url.startswith("https://www.")
+    mobile = active_account.url.replace("https://www.", "https://m.") + "/?utm_source=app"
+    response = post_api(anonymous_client, {**api_item(active_account), "account": mobile}, token)
+    assert response.status_code == 200, response.content
+    assert Item.objects.get().account == active_account
+
+
+def test_the_command_finds_the_account_by_another_form_of_its_address(active_account, tmp_path):
+    from django.core.management import call_command
+
+    path = tmp_path / "items.csv"
+    path.write_text(
+        "platform_id,kind,author_name,text,published_at\n"
+        "c1,comment,Anna,Hej,2026-01-12T09:30:00Z\n",
+        encoding="utf-8",
+    )
+    address = active_account.url.replace("https://www.", "https://m.") + "/"
+    call_command("import_items", str(path), account=address)
+    assert Item.objects.get().account == active_account

@@ -10,7 +10,7 @@ import sys
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts.models import SocialAccount
+from accounts.selectors import account_by_address
 from moderation.connectors.services import connector_configure
 from moderation.models import ConnectorPlatform
 
@@ -28,7 +28,7 @@ class Command(BaseCommand):
         parser.add_argument("--disable", action="store_true")
 
     def handle(self, *args, **options):
-        account = SocialAccount.objects.filter(url=options["account_url"]).first()
+        account = account_by_address(options["account_url"])
         if account is None:
             raise CommandError(f"No account with the address {options['account_url']}.")
         token = sys.stdin.readline().strip() if options["token_stdin"] else ""

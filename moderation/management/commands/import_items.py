@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from accounts.models import SocialAccount
+from accounts.selectors import account_by_address
 from moderation.importing import import_rows, parse_file
 from moderation.models import ItemSource
 
@@ -22,7 +23,7 @@ class Command(BaseCommand):
     def handle(self, *args, path, account, **options):
         qs = SocialAccount.objects.active()
         found = qs.filter(pk=int(account)).first() if account.isdigit() else None
-        found = found or qs.filter(url=account).first()
+        found = found or account_by_address(account, qs)
         if found is None:
             raise CommandError(f"No active account {account!r}.")
         try:
