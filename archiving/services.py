@@ -236,6 +236,7 @@ def build_snapshot(*, snapshot_id: int) -> Snapshot:
             account_id=snapshot.account_id,
             reason=snapshot.reason,
             creator=settings.MUNICIPALITY_NAME,
+            organisation_number=settings.ARCHIVE_ORGANISATION_NUMBER,
         )
         source = DatabaseSource(snapshot.account, snapshot.period_start, snapshot.period_end)
         result = build_package(info, source, tmp, validate=settings.ARCHIVING_VALIDATE_XML)

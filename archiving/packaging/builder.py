@@ -45,6 +45,8 @@ class PackageInfo:
     account_id: int
     reason: str = ""
     creator: str = "Haparanda stad"
+    # The archive creator's organisationsnummer (FGS: the submitting organisation's code).
+    organisation_number: str = "212000-2841"
 
 
 @dataclass
@@ -100,26 +102,74 @@ def build_package(
                 if entry.mimetype == XML and not entry.path.startswith("schemas/"):
                     validate_file(files.path_of(entry.path))
 
+        agents = mets.Agents(
+            software=AGENT,
+            version=version,
+            organisation=info.creator,
+            organisation_number=info.organisation_number,
+        )
+        created = _now()
+        for rep in mets.REPRESENTATIONS:
+            rep_entries = [e for e in files.entries if mets.representation_of(e.path) == rep]
+            with files.open(f"representations/{rep}/METS.xml", XML) as out:
+                mets.write_representation_mets(
+                    XmlWriter(out),
+                    package_id=info.package_id,
+                    representation=rep,
+                    created=created,
+                    entries=rep_entries,
+                    agents=agents,
+                )
+
+        paths = [e.path for e in files.entries]
+        structured = tuple(p for p in paths if mets.representation_of(p) == "rep01-structured")
+        rendering = tuple(p for p in paths if mets.representation_of(p) == "rep02-rendering")
         events = [
-            mets.Event("capture", counts.pop("_capture_started"), "Records read from the registry"),
-            mets.Event("rendering", capture_done, "HTML rendering of the period"),
-            mets.Event("packaging", _now(), "Package assembled as E-ARK CSIP / FGS 2.0"),
+            mets.Event(
+                "capture",
+                counts.pop("_capture_started"),
+                "Records read from the registry and the moderation queue",
+                structured,
+            ),
+            mets.Event("rendering", capture_done, "HTML rendering of the period", rendering),
         ]
+        if validate:
+            events.append(
+                mets.Event(
+                    "validation",
+                    created,
+                    "XML validated against schemas/haparanda-archive-1.xsd",
+                    tuple(
+                        p
+                        for p in paths
+                        if p.endswith(".xml") and not p.startswith("schemas/") and "METS" not in p
+                    ),
+                )
+            )
+        events.append(
+            mets.Event(
+                "packaging",
+                _now(),
+                "Package assembled as E-ARK CSIP 2.1 / SIP 2.1 / FGS Paketstruktur 2.0",
+                tuple(paths),
+            )
+        )
         content_entries = list(files.entries)
         with files.open(mets.PREMIS_PATH, XML) as out:
-            mets.write_premis(
-                XmlWriter(out), entries=content_entries, events=events, agent=AGENT, version=version
-            )
+            mets.write_premis(XmlWriter(out), entries=content_entries, events=events, agents=agents)
+        root_entries = [
+            e
+            for e in files.entries
+            if mets.representation_of(e.path) is None or e.path.endswith("/METS.xml")
+        ]
         with files.open("METS.xml", XML) as out:
             mets.write_mets(
                 XmlWriter(out),
                 package_id=info.package_id,
                 label=f"{info.kind} {info.period_start}–{info.period_end}",
-                created=_now(),
-                entries=[e for e in files.entries if e.path != "METS.xml"],
-                agent=AGENT,
-                version=version,
-                archivist=info.creator,
+                created=created,
+                entries=[e for e in root_entries if e.path != "METS.xml"],
+                agents=agents,
             )
 
         with zipfile.ZipFile(out_path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
