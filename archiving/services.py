@@ -55,11 +55,28 @@ def accounts_active_in(year: int):
     ).filter(Q(closed_at__isnull=True) | Q(closed_at__gte=lower))
 
 
+def check_year_has_ended(year: int, *, today: dt.date | None = None) -> None:
+    """A yearly snapshot holds the whole year, so it is made only once the year has ended (in
+    Swedish time); before that, the items of the rest of the year would be in no yearly package."""
+    today = today or timezone.localdate()
+    if year >= today.year:
+        raise ValidationError(
+            _(
+                "The yearly snapshot of %(year)s can be made only when the year has ended, "
+                "from 1 January %(next)s."
+            )
+            % {"year": year, "next": year + 1},
+            code="year_not_ended",
+        )
+
+
 def request_yearly_snapshot(*, account: SocialAccount, year: int) -> tuple[Snapshot, bool]:
     """The yearly snapshot of ``account`` for ``year``, created if missing.
 
-    The unique constraint decides a race between two schedulers: the loser gets the winner's row.
+    Refused (``ValidationError``) while the year has not ended. The unique constraint decides a
+    race between two schedulers: the loser gets the winner's row.
     """
+    check_year_has_ended(year)
     existing = Snapshot.objects.filter(account=account, kind=SnapshotKind.YEARLY, year=year).first()
     if existing:
         return existing, False
@@ -80,8 +97,11 @@ def request_yearly_snapshot(*, account: SocialAccount, year: int) -> tuple[Snaps
 
 
 def schedule_yearly_snapshots(*, year: int | None = None) -> list[Snapshot]:
-    """Create the missing yearly snapshots for ``year`` (default: the previous calendar year)."""
+    """Create the missing yearly snapshots for ``year`` (default: the previous calendar year).
+
+    Refused (``ValidationError``) while ``year`` has not ended."""
     year = year or previous_year()
+    check_year_has_ended(year)
     created = []
     for account in accounts_active_in(year).order_by("pk").iterator():
         snapshot, was_created = request_yearly_snapshot(account=account, year=year)

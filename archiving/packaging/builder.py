@@ -33,6 +33,7 @@ class Source(Protocol):
     def decisions(self): ...
     def items(self): ...
     def moderation_actions(self): ...
+    def outbound_actions(self): ...
     def evidence(self): ...
 
 
@@ -231,13 +232,21 @@ def _write_sections(info: PackageInfo, source: Source, files: PackageFiles) -> d
         with files.open(f"{REP1}/moderation.xml", XML) as mod_out:
             w = XmlWriter(mod_out)
             n_actions = 0
+            n_outbound = 0
             with w.block("moderation", item_attrs):
                 for action in source.moderation_actions():
                     sections.write_action(w, action)
                     html.action(action)
                     n_actions += 1
+                html.actions_end()
+                html.outbound_start()
+                for outbound in getattr(source, "outbound_actions", tuple)():
+                    sections.write_outbound(w, outbound)
+                    html.outbound(outbound)
+                    n_outbound += 1
         counts["moderation_actions"] = n_actions
-        html.actions_end()
+        counts["outbound_actions"] = n_outbound
+        html.outbound_end()
 
         html.evidence_start()
         n_evidence = 0

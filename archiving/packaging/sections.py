@@ -104,7 +104,10 @@ def write_decisions(w: XmlWriter, decisions: Iterable[dict[str, Any]]) -> int:
 
 def write_item(w: XmlWriter, item: dict[str, Any]) -> int:
     """One item with its versions; returns the number of versions."""
-    with w.block("item", {"id": item["id"], "kind": item["kind"], "origin": origin(item)}):
+    attrs = {"id": item["id"], "kind": item["kind"], "origin": origin(item)}
+    if item.get("scope", "period") != "period":
+        attrs["scope"] = item["scope"]
+    with w.block("item", attrs):
         w.element("platformId", item["platform_id"])
         if item.get("parent_id") is not None:
             w.element("parentId", item["parent_id"])
@@ -155,6 +158,25 @@ def write_action(w: XmlWriter, action: dict[str, Any]) -> None:
         if action.get("details"):
             details = json.dumps(action["details"], ensure_ascii=False, sort_keys=True, default=str)
             w.element("details", details)
+
+
+def write_outbound(w: XmlWriter, outbound: dict[str, Any]) -> None:
+    attrs = {
+        "id": outbound["id"],
+        "itemId": outbound["item_id"],
+        "moderationActionId": outbound.get("moderation_action_id"),
+        "kind": outbound["kind"],
+        "status": outbound["status"],
+    }
+    with w.block("outbound", attrs):
+        w.element("requestedBy", outbound["requested_by"])
+        w.optional("createdAt", utc(outbound["created_at"]))
+        w.optional("doneAt", utc(outbound["done_at"]))
+        w.element("confirmedBy", outbound["confirmed_by"])
+        w.element("text", outbound["text"])
+        w.element("platformUrl", outbound["platform_url"])
+        w.element("platformResultId", outbound["platform_result_id"])
+        w.element("error", outbound["error"])
 
 
 def _json_default(value):
@@ -259,10 +281,11 @@ class HtmlRendering:
 
     def item(self, item: dict[str, Any]) -> None:
         when = local(item["published_at"] or item["captured_at"])
+        earlier = " · publicerat före perioden" if item.get("scope") == "earlier" else ""
         self.w(
             f'<article class="item" id="item-{h(item["id"])}">\n'
             f'<p class="meta">{h(when)} · {h(item["kind"])} · {h(origin(item))} · '
-            f"{h(item['author_name'])}</p>\n"
+            f"{h(item['author_name'])}{h(earlier)}</p>\n"
             f'<p class="text">{h(item["text"])}</p>\n'
         )
         for v in item["versions"]:
@@ -286,6 +309,22 @@ class HtmlRendering:
         )
 
     def actions_end(self) -> None:
+        self.w("</tbody>\n</table>\n")
+
+    def outbound_start(self) -> None:
+        self.w("<h2>Åtgärder på plattformen</h2>\n<table>\n<thead><tr><th>Skapad</th>")
+        self.w("<th>Inlägg</th><th>Åtgärd</th><th>Status</th><th>Utförd</th><th>Av</th>")
+        self.w("</tr></thead>\n<tbody>\n")
+
+    def outbound(self, o: dict[str, Any]) -> None:
+        self.w(
+            f"<tr><td>{h(local(o['created_at']))}</td><td>{h(o['item_id'])}</td>"
+            f"<td>{h(o['kind'])}</td><td>{h(o['status'])}</td>"
+            f"<td>{h(local(o['done_at']))}</td>"
+            f"<td>{h(o['confirmed_by'] or o['requested_by'])}</td></tr>\n"
+        )
+
+    def outbound_end(self) -> None:
         self.w("</tbody>\n</table>\n")
 
     def evidence_start(self) -> None:
