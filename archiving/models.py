@@ -72,7 +72,10 @@ class Snapshot(models.Model):
     created_at = models.DateTimeField(_("requested"), default=timezone.now, db_index=True)
     started_at = models.DateTimeField(_("build started"), null=True, blank=True)
     completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
+    # The attempt number fences builds: only the latest attempt may write the result.
     attempts = models.PositiveIntegerField(_("build attempts"), default=0)
+    # The task message that holds the claim, so its redelivery after a lost worker resumes.
+    build_token = models.CharField(_("build task"), max_length=255, blank=True)
     error = models.TextField(_("error"), blank=True)
 
     file = models.FileField(_("package file"), max_length=300, blank=True)
