@@ -22,7 +22,14 @@ from django.utils.translation import gettext as _
 from accounts.models import AccountStatus, SocialAccount
 from accounts.selectors import communicator_emails
 
-from .models import FixityCheck, FixityStatus, Snapshot, SnapshotKind, SnapshotStatus
+from .models import (
+    FixityCheck,
+    FixityStatus,
+    FlaggedDownload,
+    Snapshot,
+    SnapshotKind,
+    SnapshotStatus,
+)
 from .packaging import PackageInfo, build_package
 from .sources import DatabaseSource, period_bounds
 
@@ -499,4 +506,22 @@ def _report_fixity_problems(problems: list[FixityCheck]) -> None:
         message=body,
         from_email=None,
         recipient_list=sorted(recipients),
+    )
+
+
+@transaction.atomic
+def record_flagged_download(*, snapshot: Snapshot, actor, reason: str) -> FlaggedDownload:
+    """Record that ``actor`` downloads a package the fixity check has flagged, after the warning,
+    and why. Refused when the package is not flagged (nothing to record) or no reason is given."""
+    snapshot = Snapshot.objects.select_for_update().get(pk=snapshot.pk)
+    if not snapshot.is_flagged:
+        raise ValidationError(_("The fixity check has not flagged this package."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(_("Say why you download the package anyway."))
+    return FlaggedDownload.objects.create(
+        snapshot=snapshot,
+        actor=actor,
+        fixity_status=snapshot.fixity_status,
+        reason=reason,
     )
