@@ -11,11 +11,10 @@ import json
 from collections.abc import Iterable
 from html import escape as html_escape
 from typing import Any
-from xml.sax.saxutils import escape, quoteattr
 
 from django.utils import timezone
 
-from .stream import HashingFile, XmlWriter, utc, xml_text
+from .stream import HashingFile, XmlWriter, escape, quoteattr, utc, xml_text
 
 NAMESPACE = "urn:haparanda-social:archive:1"
 UPPRATTAD = "upprättad"
