@@ -132,15 +132,16 @@ def write_item(w: XmlWriter, item: dict[str, Any]) -> int:
         f"{_t(item['author_name'])}</author>\n"
         f"{i}  <text>{_t(item['text'])}</text>\n"
     )
+    if item["link"]:
+        parts.append(f"{i}  <link>{_t(item['link'])}</link>\n")
     for tag, value in (
-        ("link", item["link"]),
-        ("publishedAt", utc(item["published_at"])),
-        ("capturedAt", utc(item["captured_at"])),
-        ("deletedByAuthorAt", utc(item.get("deleted_by_author_at"))),
-        ("removedAt", utc(item.get("removed_at"))),
+        ("publishedAt", item["published_at"]),
+        ("capturedAt", item["captured_at"]),
+        ("deletedByAuthorAt", item.get("deleted_by_author_at")),
+        ("removedAt", item.get("removed_at")),
     ):
-        if value not in (None, ""):
-            parts.append(f"{i}  <{tag}>{_t(value)}</{tag}>\n")
+        if value is not None:  # an xs:dateTime: nothing to escape
+            parts.append(f"{i}  <{tag}>{utc(value)}</{tag}>\n")
     parts.append(
         f"{i}  <status>{_t(item['status'])}</status>\n"
         f"{i}  <source>{_t(item['source'])}</source>\n{i}  <flags>\n"
@@ -214,9 +215,13 @@ def _json_default(value):
     return str(value)
 
 
+# One encoder for every line: ``json.dumps`` with options builds a new one per call.
+_JSONL = json.JSONEncoder(ensure_ascii=False, default=_json_default)
+
+
 def jsonl_line(record: dict[str, Any]) -> bytes:
     record = {**record, "origin": origin(record)}
-    return (json.dumps(record, ensure_ascii=False, default=_json_default) + "\n").encode("utf-8")
+    return (_JSONL.encode(record) + "\n").encode("utf-8")
 
 
 # --- The human-readable rendering -------------------------------------------------------------
@@ -312,21 +317,23 @@ class HtmlRendering:
         self.w("<h2>Inlägg, kommentarer och meddelanden</h2>\n")
 
     def item(self, item: dict[str, Any]) -> None:
+        # Times, origin and the fixed Swedish words hold nothing to escape.
         when = local(item["published_at"] or item["captured_at"])
         earlier = " · publicerat före perioden" if item.get("scope") == "earlier" else ""
-        self.w(
+        parts = [
             f'<article class="item" id="item-{h(item["id"])}">\n'
-            f'<p class="meta">{h(when)} · {h(item["kind"])} · {h(origin(item))} · '
-            f"{h(item['author_name'])}{h(earlier)}</p>\n"
+            f'<p class="meta">{when} · {h(item["kind"])} · {origin(item)} · '
+            f"{h(item['author_name'])}{earlier}</p>\n"
             f'<p class="text">{h(item["text"])}</p>\n'
-        )
+        ]
         for v in item["versions"]:
             state = "borttagen av skribenten" if v["deleted"] else "version"
-            self.w(
-                f'<p class="meta">{h(state)} {h(local(v["recorded_at"]))}</p>'
+            parts.append(
+                f'<p class="meta">{state} {local(v["recorded_at"])}</p>'
                 f'<p class="text">{h(v["text"])}</p>\n'
             )
-        self.w("</article>\n")
+        parts.append("</article>\n")
+        self.w("".join(parts))
 
     def actions_start(self) -> None:
         self.w("<h2>Moderering</h2>\n<table>\n<thead><tr><th>Tid</th><th>Inlägg</th>")
