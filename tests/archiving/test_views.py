@@ -202,6 +202,10 @@ def test_a_flagged_package_shows_a_warning_instead_of_downloading(communicator_c
     assert "Kontrollsumman stämmer inte" in body
     assert flagged.sha256 in body
     assert not flagged.flagged_downloads.exists()
+    detail = communicator_client.get(
+        reverse("archiving:snapshot_detail", args=[flagged.package_id])
+    )
+    assert "Återställ det från säkerhetskopian." in detail.content.decode()
 
 
 def test_downloading_a_flagged_package_anyway_needs_a_reason_and_is_recorded(
