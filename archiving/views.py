@@ -97,25 +97,26 @@ def download(request, package_id):
     snapshot = get_snapshot_for_user(request.user, package_id)
     if not snapshot.is_complete:
         raise Http404
-    if snapshot.is_flagged:
-        if request.method != "POST":
-            return _download_warning(request, snapshot, FlaggedDownloadForm())
-        form = FlaggedDownloadForm(request.POST)
-        if not form.is_valid():
-            return _download_warning(request, snapshot, form, status=400)
+    if snapshot.is_flagged and request.method != "POST":
+        return _download_warning(request, snapshot, FlaggedDownloadForm())
+    if not snapshot.is_flagged and request.method != "GET":
+        return redirect("archiving:download", package_id=snapshot.package_id)
+    form = FlaggedDownloadForm(request.POST) if snapshot.is_flagged else None
+    if form is not None and not form.is_valid():
+        return _download_warning(request, snapshot, form, status=400)
+    try:
+        handle = snapshot.file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc  # nothing is handed out, so nothing is recorded
+    if form is not None:
         try:
             services.record_flagged_download(
                 snapshot=snapshot, actor=request.user, reason=form.cleaned_data["reason"]
             )
         except ValidationError as exc:
+            handle.close()
             form.add_error(None, exc)
             return _download_warning(request, snapshot, form, status=400)
-    elif request.method != "GET":
-        return redirect("archiving:download", package_id=snapshot.package_id)
-    try:
-        handle = snapshot.file.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404 from exc
     return FileResponse(
         handle,
         as_attachment=True,

@@ -237,3 +237,14 @@ def test_a_package_that_passed_its_check_downloads_without_a_record(communicator
     assert communicator_client.get(url).streaming
     assert communicator_client.post(url, {"reason": "x"}).status_code == 302
     assert not complete.flagged_downloads.exists()
+
+
+def test_a_missing_package_is_not_found_and_nothing_is_recorded(
+    communicator_client, complete, archive_storage
+):
+    (archive_storage / complete.file.name).unlink()
+    services.check_all_fixity()
+    url = reverse("archiving:download", args=[complete.package_id])
+    assert "Paketfilen saknas" in communicator_client.get(url).content.decode()
+    assert communicator_client.post(url, {"reason": "Försöker ändå"}).status_code == 404
+    assert not complete.flagged_downloads.exists()
