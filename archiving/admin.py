@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import FixityCheck, Snapshot
+from .models import FixityCheck, FlaggedDownload, Snapshot
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -29,3 +29,9 @@ class FixityCheckAdmin(ReadOnlyAdmin):
     list_display = ["snapshot", "checked_at", "result"]
     list_filter = ["result"]
     list_select_related = ["snapshot", "snapshot__account"]
+
+
+@admin.register(FlaggedDownload)
+class FlaggedDownloadAdmin(ReadOnlyAdmin):
+    list_display = ["snapshot", "actor", "downloaded_at", "fixity_status"]
+    list_select_related = ["snapshot", "snapshot__account", "actor"]

@@ -15,6 +15,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from haparanda_social.db import AppendOnlyModel
+
 
 class SnapshotKind(models.TextChoices):
     YEARLY = "yearly", _("Yearly")
@@ -72,7 +74,10 @@ class Snapshot(models.Model):
     created_at = models.DateTimeField(_("requested"), default=timezone.now, db_index=True)
     started_at = models.DateTimeField(_("build started"), null=True, blank=True)
     completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
+    # The attempt number fences builds: only the latest attempt may write the result.
     attempts = models.PositiveIntegerField(_("build attempts"), default=0)
+    # The task message that holds the claim, so its redelivery after a lost worker resumes.
+    build_token = models.CharField(_("build task"), max_length=255, blank=True)
     error = models.TextField(_("error"), blank=True)
 
     file = models.FileField(_("package file"), max_length=300, blank=True)
@@ -120,6 +125,11 @@ class Snapshot(models.Model):
         return f"archives/{self.account_id}/{self.package_id}.zip"
 
     @property
+    def is_flagged(self) -> bool:
+        """The latest fixity check found the package changed or missing."""
+        return self.fixity_status in (FixityStatus.MISMATCH, FixityStatus.MISSING)
+
+    @property
     def download_filename(self) -> str:
         return f"{self.package_id}.zip"
 
@@ -147,3 +157,32 @@ class FixityCheck(models.Model):
     @property
     def is_ok(self) -> bool:
         return self.result == FixityStatus.OK
+
+
+class FlaggedDownload(AppendOnlyModel):
+    """Someone downloaded a package the fixity check had flagged, after the warning: who, when,
+    what the check had found and why (append-only)."""
+
+    snapshot = models.ForeignKey(
+        Snapshot,
+        verbose_name=_("snapshot"),
+        on_delete=models.PROTECT,
+        related_name="flagged_downloads",
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("downloaded by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    downloaded_at = models.DateTimeField(_("downloaded"), default=timezone.now)
+    fixity_status = models.CharField(_("fixity"), max_length=20, choices=FixityStatus.choices)
+    reason = models.TextField(_("reason"))
+
+    class Meta:
+        verbose_name = _("download of a flagged package")
+        verbose_name_plural = _("downloads of flagged packages")
+        ordering = ["-downloaded_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.snapshot_id}: {self.actor_id} ({self.downloaded_at:%Y-%m-%d %H:%M})"

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
+import shutil
 import tempfile
+import time
 from pathlib import Path
 
 from django.conf import settings
@@ -14,14 +15,21 @@ from django.core.files import File
 from django.core.files.storage import default_storage
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import AccountStatus, SocialAccount
 from accounts.selectors import communicator_emails
 
-from .models import FixityCheck, FixityStatus, Snapshot, SnapshotKind, SnapshotStatus
+from .models import (
+    FixityCheck,
+    FixityStatus,
+    FlaggedDownload,
+    Snapshot,
+    SnapshotKind,
+    SnapshotStatus,
+)
 from .packaging import PackageInfo, build_package
 from .sources import DatabaseSource, period_bounds
 
@@ -55,11 +63,28 @@ def accounts_active_in(year: int):
     ).filter(Q(closed_at__isnull=True) | Q(closed_at__gte=lower))
 
 
+def check_year_has_ended(year: int, *, today: dt.date | None = None) -> None:
+    """A yearly snapshot holds the whole year, so it is made only once the year has ended (in
+    Swedish time); before that, the items of the rest of the year would be in no yearly package."""
+    today = today or timezone.localdate()
+    if year >= today.year:
+        raise ValidationError(
+            _(
+                "The yearly snapshot of %(year)s can be made only when the year has ended, "
+                "from 1 January %(next)s."
+            )
+            % {"year": year, "next": year + 1},
+            code="year_not_ended",
+        )
+
+
 def request_yearly_snapshot(*, account: SocialAccount, year: int) -> tuple[Snapshot, bool]:
     """The yearly snapshot of ``account`` for ``year``, created if missing.
 
-    The unique constraint decides a race between two schedulers: the loser gets the winner's row.
+    Refused (``ValidationError``) while the year has not ended. The unique constraint decides a
+    race between two schedulers: the loser gets the winner's row.
     """
+    check_year_has_ended(year)
     existing = Snapshot.objects.filter(account=account, kind=SnapshotKind.YEARLY, year=year).first()
     if existing:
         return existing, False
@@ -80,8 +105,11 @@ def request_yearly_snapshot(*, account: SocialAccount, year: int) -> tuple[Snaps
 
 
 def schedule_yearly_snapshots(*, year: int | None = None) -> list[Snapshot]:
-    """Create the missing yearly snapshots for ``year`` (default: the previous calendar year)."""
+    """Create the missing yearly snapshots for ``year`` (default: the previous calendar year).
+
+    Refused (``ValidationError``) while ``year`` has not ended."""
     year = year or previous_year()
+    check_year_has_ended(year)
     created = []
     for account in accounts_active_in(year).order_by("pk").iterator():
         snapshot, was_created = request_yearly_snapshot(account=account, year=year)
@@ -116,6 +144,7 @@ def catch_up_snapshots(*, today: dt.date | None = None) -> list[Snapshot]:
     for snapshot in forgotten:
         with transaction.atomic():
             _enqueue_build(snapshot)
+    clean_work_files()
     return created
 
 
@@ -200,33 +229,109 @@ def request_change_snapshot(*, account: SocialAccount, actor, reason: str) -> Sn
 # --- Building ---------------------------------------------------------------------------------
 
 
-def _claim(snapshot_id: int) -> bool:
-    """Move the snapshot to ``building`` if no one else has: one conditional UPDATE, so two
-    workers handed the same task cannot both build (the loser changes no row)."""
+class BuildSuperseded(Exception):
+    """Another build attempt has taken the snapshot over (or completed it): this one's result
+    must not be written."""
+
+
+def work_root() -> Path:
+    """The folder of the builds' temporary ZIPs and working folders (one pair per attempt)."""
+    root = Path(settings.ARCHIVING_WORK_DIR or Path(tempfile.gettempdir()) / "haparanda-archive")
+    root.mkdir(parents=True, exist_ok=True)
+    return root
+
+
+def _work_paths(snapshot_id: int, attempt: int) -> tuple[Path, Path]:
+    stem = work_root() / f"snapshot-{snapshot_id}-attempt-{attempt}"
+    return stem.with_suffix(".zip"), stem
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
+
+
+def clean_work_files(*, snapshot_id: int | None = None, before_attempt: int | None = None) -> int:
+    """Remove what killed builds left behind: the temporary ZIP and working folder.
+
+    With ``snapshot_id`` and ``before_attempt``: that snapshot's earlier attempts (a build does
+    this as it starts; an earlier attempt still running is fenced out anyway). Without: every
+    leftover older than ``ARCHIVING_STALE_MINUTES`` (the daily catch-up). Returns the count.
+    """
+    removed = 0
+    if snapshot_id is not None:
+        for path in work_root().glob(f"snapshot-{snapshot_id}-attempt-*"):
+            number = path.name.removesuffix(".zip").rsplit("-", 1)[-1]
+            if number.isdigit() and (before_attempt is None or int(number) < before_attempt):
+                _remove(path)
+                removed += 1
+        return removed
+    stale = time.time() - settings.ARCHIVING_STALE_MINUTES * 60
+    for path in work_root().glob("snapshot-*-attempt-*"):
+        try:
+            old = path.stat().st_mtime < stale
+        except FileNotFoundError:
+            continue
+        if old:
+            _remove(path)
+            removed += 1
+    return removed
+
+
+def _claim(snapshot_id: int, token: str = "") -> int | None:
+    """Move the snapshot to ``building`` if no one else has, and return this attempt's number
+    (the fence: only the holder of the latest attempt may write the result); None if taken.
+
+    Taken over: a ``pending`` or ``failed`` snapshot; a ``building`` one whose claim has gone
+    stale; and a ``building`` one claimed by the same task message (``token``, the Celery task
+    id) — that message is being delivered again because the worker running it was lost.
+    """
     now = timezone.now()
     stale = now - dt.timedelta(minutes=settings.ARCHIVING_STALE_MINUTES)
-    changed = Snapshot.objects.filter(
-        Q(status__in=BUILDABLE) | Q(status=SnapshotStatus.BUILDING, started_at__lt=stale),
-        pk=snapshot_id,
-    ).update(status=SnapshotStatus.BUILDING, started_at=now, attempts=F("attempts") + 1, error="")
-    return changed == 1
+    with transaction.atomic():
+        snapshot = (
+            Snapshot.objects.select_for_update()
+            .filter(pk=snapshot_id)
+            .only("status", "started_at", "attempts", "build_token")
+            .first()
+        )
+        if snapshot is None:
+            return None
+        redelivered = bool(token) and snapshot.build_token == token
+        takeable = snapshot.status in BUILDABLE or (
+            snapshot.status == SnapshotStatus.BUILDING
+            and (redelivered or (snapshot.started_at is not None and snapshot.started_at < stale))
+        )
+        if not takeable:
+            return None
+        snapshot.status = SnapshotStatus.BUILDING
+        snapshot.started_at = now
+        snapshot.attempts += 1
+        snapshot.error = ""
+        snapshot.build_token = token
+        snapshot.save(update_fields=["status", "started_at", "attempts", "error", "build_token"])
+        return snapshot.attempts
 
 
-def build_snapshot(*, snapshot_id: int) -> Snapshot:
+def build_snapshot(*, snapshot_id: int, token: str = "") -> Snapshot:
     """Build the package of a snapshot; idempotent.
 
-    A complete or currently building snapshot is left alone. The package is written to a file in
-    the system's temporary folder and handed to the storage only when complete; on any failure
-    the temporary (and any stored) file is removed, the snapshot is marked ``failed`` with the
-    error, and the exception propagates so the task can retry.
+    A complete or currently building snapshot is left alone (unless ``token`` shows that this is
+    the same task message delivered again after its worker was lost: then the build resumes at
+    once). The package is written to a temporary file and handed to the storage only when
+    complete, in the transaction that checks this attempt still holds the snapshot; a superseded
+    attempt writes nothing. On any failure the temporary (and any stored) file is removed, the
+    snapshot is marked ``failed`` with the error (if this attempt still holds it), and the
+    exception propagates so the task can retry.
     """
-    if not _claim(snapshot_id):
+    attempt = _claim(snapshot_id, token)
+    if attempt is None:
         return Snapshot.objects.get(pk=snapshot_id)
+    clean_work_files(snapshot_id=snapshot_id, before_attempt=attempt)
     snapshot = Snapshot.objects.select_related("account").get(pk=snapshot_id)
-    fd, tmp_name = tempfile.mkstemp(prefix="haparanda-archive-", suffix=".zip")
-    os.close(fd)
-    tmp = Path(tmp_name)
-    stored_name = None
+    tmp, work = _work_paths(snapshot_id, attempt)
     try:
         info = PackageInfo(
             package_id=str(snapshot.package_id),
@@ -236,49 +341,71 @@ def build_snapshot(*, snapshot_id: int) -> Snapshot:
             account_id=snapshot.account_id,
             reason=snapshot.reason,
             creator=settings.MUNICIPALITY_NAME,
+            organisation_number=settings.ARCHIVE_ORGANISATION_NUMBER,
         )
         source = DatabaseSource(snapshot.account, snapshot.period_start, snapshot.period_end)
-        result = build_package(info, source, tmp, validate=settings.ARCHIVING_VALIDATE_XML)
-        name = snapshot.storage_name
-        # A name left by an attempt that died after saving belongs to this unfinished snapshot.
-        if default_storage.exists(name):
-            default_storage.delete(name)
-        with tmp.open("rb") as f:
-            stored_name = default_storage.save(name, File(f, name=Path(name).name))
-        return _complete(snapshot_id, stored_name, result)
+        result = build_package(
+            info, source, tmp, validate=settings.ARCHIVING_VALIDATE_XML, work_dir=work
+        )
+        return _store_and_complete(snapshot_id, attempt, tmp, result)
+    except BuildSuperseded:
+        logger.warning(
+            "Snapshot %s: attempt %s was superseded; result dropped", snapshot_id, attempt
+        )
+        return Snapshot.objects.get(pk=snapshot_id)
     except Exception as exc:
-        if stored_name:
-            default_storage.delete(stored_name)
-        _fail(snapshot_id, exc)
+        _fail(snapshot_id, attempt, exc)
         raise
     finally:
-        tmp.unlink(missing_ok=True)
+        _remove(tmp)
+        _remove(work)
 
 
 @transaction.atomic
-def _complete(snapshot_id: int, stored_name: str, result) -> Snapshot:
+def _store_and_complete(snapshot_id: int, attempt: int, tmp: Path, result) -> Snapshot:
+    """Store the package and mark the snapshot complete, only if ``attempt`` still holds it.
+
+    The row stays locked while the file is saved, so a later attempt can neither complete the
+    snapshot meanwhile nor find it complete and rewrite it: a complete snapshot is never
+    written again."""
     snapshot = Snapshot.objects.select_for_update().select_related("account").get(pk=snapshot_id)
-    snapshot.status = SnapshotStatus.COMPLETE
-    snapshot.file.name = stored_name
-    snapshot.sha256 = result.sha256
-    snapshot.size = result.size
-    snapshot.counts = result.counts
-    snapshot.completed_at = timezone.now()
-    snapshot.error = ""
-    snapshot.save(
-        update_fields=["status", "file", "sha256", "size", "counts", "completed_at", "error"]
-    )
-    if snapshot.kind == SnapshotKind.CLOSURE:
-        _mark_account_closed(account=snapshot.account, actor=snapshot.requested_by)
+    if snapshot.status != SnapshotStatus.BUILDING or snapshot.attempts != attempt:
+        raise BuildSuperseded
+    name = snapshot.storage_name
+    # A name left by an attempt that died after saving belongs to this unfinished snapshot.
+    if default_storage.exists(name):
+        default_storage.delete(name)
+    with tmp.open("rb") as f:
+        stored_name = default_storage.save(name, File(f, name=Path(name).name))
+    try:
+        snapshot.status = SnapshotStatus.COMPLETE
+        snapshot.file.name = stored_name
+        snapshot.sha256 = result.sha256
+        snapshot.size = result.size
+        snapshot.counts = result.counts
+        snapshot.completed_at = timezone.now()
+        snapshot.error = ""
+        snapshot.save(
+            update_fields=["status", "file", "sha256", "size", "counts", "completed_at", "error"]
+        )
+        if snapshot.kind == SnapshotKind.CLOSURE:
+            _mark_account_closed(account=snapshot.account, actor=snapshot.requested_by)
+    except Exception:
+        default_storage.delete(stored_name)
+        raise
     logger.info(
         "Snapshot %s complete: %s bytes, sha256 %s", snapshot.pk, result.size, result.sha256
     )
     return snapshot
 
 
-def _fail(snapshot_id: int, exc: Exception) -> None:
+def _fail(snapshot_id: int, attempt: int, exc: Exception) -> None:
+    """Mark the snapshot failed, only while this attempt holds it (a superseded attempt's
+    failure must not touch a snapshot another attempt is building or has completed)."""
     message = f"{type(exc).__name__}: {exc}"[:4000]
-    Snapshot.objects.filter(pk=snapshot_id).update(status=SnapshotStatus.FAILED, error=message)
+    Snapshot.objects.filter(
+        pk=snapshot_id, status=SnapshotStatus.BUILDING, attempts=attempt
+    ).update(status=SnapshotStatus.FAILED, error=message)
     logger.exception("Snapshot %s failed", snapshot_id)
 
 
@@ -379,4 +506,22 @@ def _report_fixity_problems(problems: list[FixityCheck]) -> None:
         message=body,
         from_email=None,
         recipient_list=sorted(recipients),
+    )
+
+
+@transaction.atomic
+def record_flagged_download(*, snapshot: Snapshot, actor, reason: str) -> FlaggedDownload:
+    """Record that ``actor`` downloads a package the fixity check has flagged, after the warning,
+    and why. Refused when the package is not flagged (nothing to record) or no reason is given."""
+    snapshot = Snapshot.objects.select_for_update().get(pk=snapshot.pk)
+    if not snapshot.is_flagged:
+        raise ValidationError(_("The fixity check has not flagged this package."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(_("Say why you download the package anyway."))
+    return FlaggedDownload.objects.create(
+        snapshot=snapshot,
+        actor=actor,
+        fixity_status=snapshot.fixity_status,
+        reason=reason,
     )

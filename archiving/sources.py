@@ -18,13 +18,18 @@ Record shapes (every text is ``str``, every time an aware ``datetime`` or ``None
 ``items()``
     id, platform_id, kind, parent_id, author_name, author_platform_id, by_municipality (bool),
     text, link, published_at, captured_at, deleted_by_author_at, removed_at, status, source,
-    flags [str], versions [{number, change, changed_at, recorded_at, text, deleted (bool)}]
+    flags [str], scope ("period", or "earlier" for an item published before the period and
+    included because something happened to it in the period: then only the versions recorded in
+    the period), versions [{number, change, changed_at, recorded_at, text, deleted (bool)}]
     ``by_municipality`` decides the record's origin: *upprättad* (drawn up by the municipality)
     or *inkommen* (received from a visitor), the distinction of the Public Access to Information
     and Secrecy Act (offentlighets- och sekretesslagen).
 ``moderation_actions()``
     id, item_id, kind, outcome, actor, created_at, legal_ground, reference (diarienummer),
     recipient, reply_text, comment, response_model_version, path [answers], details (dict)
+``outbound_actions()``
+    id, item_id, moderation_action_id, kind, status, text, requested_by, created_at, done_at,
+    confirmed_by, platform_url, platform_result_id, error
 ``evidence()``
     id, item_id, taken_by, taken_at, data_json (str), rendered_html (str), data_sha256,
     html_sha256
@@ -47,10 +52,13 @@ from typing import Any
 
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.utils import timezone
 
 CHUNK = 500
+# An item published before the period, included because something happened to it in the period.
+PERIOD = "period"
+EARLIER = "earlier"
 
 
 def period_bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
@@ -179,18 +187,70 @@ class DatabaseSource:
         return q
 
     def items(self) -> Iterator[dict[str, Any]]:
+        """Every item something happened to in the period: published or first seen in it, or
+        from an earlier period with a new version, an action, an outbound action or evidence in
+        it. An earlier item is a reference (``scope`` "earlier") that carries only the versions
+        recorded in the period; no item carries a version recorded after the period, so a
+        package does not depend on when it was built."""
         Item = _model("Item")
         if Item is None:
             return
-        qs = (
-            Item.objects.filter(
-                Q(account_id=self.account.pk) & self._in_period("published_at", "captured_at")
+        happened = self._in_period("published_at", "captured_at")
+        for related, at in (
+            ("ItemVersion", "recorded_at"),
+            ("ModerationAction", "created_at"),
+            ("Evidence", "taken_at"),
+            ("OutboundAction", "created_at"),
+            ("OutboundAction", "done_at"),
+        ):
+            model = _model(related)
+            if model is None or not _has_field(model, at):
+                continue
+            happened |= Exists(
+                model.objects.filter(
+                    item=OuterRef("pk"), **{f"{at}__gte": self.lower, f"{at}__lt": self.upper}
+                )
             )
-            .prefetch_related("versions")
+        versions = "versions"
+        Version = _model("ItemVersion")
+        if Version is not None and _has_field(Version, "recorded_at"):
+            versions = Prefetch(
+                "versions", queryset=Version.objects.filter(recorded_at__lt=self.upper)
+            )
+        qs = (
+            Item.objects.filter(Q(account_id=self.account.pk) & happened)
+            .prefetch_related(versions)
             .order_by("pk")
         )
         for item in qs.iterator(chunk_size=CHUNK):
-            yield _item_record(item)
+            record = _item_record(item)
+            first_seen = record["published_at"] or record["captured_at"]
+            if first_seen is not None and first_seen < self.lower:
+                record["scope"] = EARLIER
+                record["versions"] = [
+                    v
+                    for v in record["versions"]
+                    if v["recorded_at"] is not None and v["recorded_at"] >= self.lower
+                ]
+            yield record
+
+    def outbound_actions(self) -> Iterator[dict[str, Any]]:
+        """Replies, hides, deletes and removal notices asked of the platform, created or done in
+        the period."""
+        Outbound = _model("OutboundAction")
+        if Outbound is None:
+            return
+        qs = (
+            Outbound.objects.filter(
+                Q(created_at__gte=self.lower, created_at__lt=self.upper)
+                | Q(done_at__gte=self.lower, done_at__lt=self.upper),
+                item__account_id=self.account.pk,
+            )
+            .select_related("requested_by", "confirmed_by")
+            .order_by("created_at", "pk")
+        )
+        for outbound in qs.iterator(chunk_size=CHUNK):
+            yield _outbound_record(outbound)
 
     def moderation_actions(self) -> Iterator[dict[str, Any]]:
         Action = _model("ModerationAction")
@@ -279,10 +339,29 @@ def _item_record(item) -> dict[str, Any]:
         "status": str(_get(item, "status", default="") or ""),
         "source": str(_get(item, "source", default="") or ""),
         "flags": flags,
+        "scope": PERIOD,
         "versions": sorted(
             (_version_record(v) for v in (versions.all() if versions is not None else [])),
             key=lambda v: (v["number"] is None, v["number"] or 0),
         ),
+    }
+
+
+def _outbound_record(outbound) -> dict[str, Any]:
+    return {
+        "id": outbound.pk,
+        "item_id": outbound.item_id,
+        "moderation_action_id": outbound.moderation_action_id,
+        "kind": str(outbound.kind),
+        "status": str(outbound.status),
+        "text": outbound.text or "",
+        "requested_by": _name(outbound.requested_by),
+        "created_at": outbound.created_at,
+        "done_at": outbound.done_at,
+        "confirmed_by": _name(outbound.confirmed_by),
+        "platform_url": _get(outbound, "platform_url", default="") or "",
+        "platform_result_id": outbound.platform_result_id or "",
+        "error": outbound.error or "",
     }
 
 

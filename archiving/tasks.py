@@ -10,6 +10,7 @@ from . import services
 @shared_task(
     bind=True,
     acks_late=True,
+    reject_on_worker_lost=True,
     autoretry_for=(Exception,),
     retry_backoff=60,
     retry_backoff_max=3600,
@@ -17,9 +18,11 @@ from . import services
     max_retries=5,
 )
 def build_snapshot(self, snapshot_id: int) -> str:
-    """Build one snapshot. A duplicate or retried message finds it claimed or complete and stops;
-    a failure leaves it ``failed`` and is retried with growing delays."""
-    return services.build_snapshot(snapshot_id=snapshot_id).status
+    """Build one snapshot. A duplicate message finds it claimed or complete and stops; the same
+    message delivered again after its worker was lost (late acknowledgement, rejected on a lost
+    worker) carries the same task id and resumes the build at once; a failure leaves it
+    ``failed`` and is retried with growing delays."""
+    return services.build_snapshot(snapshot_id=snapshot_id, token=self.request.id or "").status
 
 
 @shared_task(acks_late=True)

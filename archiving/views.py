@@ -5,10 +5,10 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from . import selectors, services
-from .forms import ChangeSnapshotForm
+from .forms import ChangeSnapshotForm, FlaggedDownloadForm
 from .permissions import (
     get_archive_account_for_user,
     get_snapshot_for_user,
@@ -22,6 +22,7 @@ COUNT_LABELS = {
     "versions": gettext_lazy("Versions"),
     "moderation_actions": gettext_lazy("Moderation actions"),
     "evidence": gettext_lazy("Removed items documented"),
+    "outbound_actions": gettext_lazy("Actions on the platform"),
 }
 
 
@@ -83,16 +84,39 @@ def snapshot_detail(request, package_id):
     return render(request, "archiving/snapshot_detail.html", context)
 
 
+def _download_warning(request, snapshot, form, status=200):
+    context = {"snapshot": snapshot, "form": form}
+    return render(request, "archiving/download_warning.html", context, status=status)
+
+
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def download(request, package_id):
+    """The package as a ZIP. A package the fixity check has flagged is first shown with a
+    warning; downloading it anyway takes a reason and is recorded (``FlaggedDownload``)."""
     snapshot = get_snapshot_for_user(request.user, package_id)
     if not snapshot.is_complete:
         raise Http404
+    if snapshot.is_flagged and request.method != "POST":
+        return _download_warning(request, snapshot, FlaggedDownloadForm())
+    if not snapshot.is_flagged and request.method != "GET":
+        return redirect("archiving:download", package_id=snapshot.package_id)
+    form = FlaggedDownloadForm(request.POST) if snapshot.is_flagged else None
+    if form is not None and not form.is_valid():
+        return _download_warning(request, snapshot, form, status=400)
     try:
         handle = snapshot.file.open("rb")
     except FileNotFoundError as exc:
-        raise Http404 from exc
+        raise Http404 from exc  # nothing is handed out, so nothing is recorded
+    if form is not None:
+        try:
+            services.record_flagged_download(
+                snapshot=snapshot, actor=request.user, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as exc:
+            handle.close()
+            form.add_error(None, exc)
+            return _download_warning(request, snapshot, form, status=400)
     return FileResponse(
         handle,
         as_attachment=True,

@@ -33,6 +33,7 @@ class Source(Protocol):
     def decisions(self): ...
     def items(self): ...
     def moderation_actions(self): ...
+    def outbound_actions(self): ...
     def evidence(self): ...
 
 
@@ -45,6 +46,8 @@ class PackageInfo:
     account_id: int
     reason: str = ""
     creator: str = "Haparanda stad"
+    # The archive creator's organisationsnummer (FGS: the submitting organisation's code).
+    organisation_number: str = "212000-2841"
 
 
 @dataclass
@@ -80,53 +83,119 @@ def sha256_of(path: Path) -> str:
 
 
 def build_package(
-    info: PackageInfo, source: Source, out_path: Path, *, validate: bool = True
+    info: PackageInfo,
+    source: Source,
+    out_path: Path,
+    *,
+    validate: bool = True,
+    work_dir: Path | None = None,
 ) -> PackageResult:
-    """Write the package for ``info`` as a ZIP at ``out_path`` and return its SHA-256 and size."""
+    """Write the package for ``info`` as a ZIP at ``out_path`` and return its SHA-256 and size.
+
+    The files are written in ``work_dir`` (a new temporary folder when not given), which is
+    removed afterwards."""
     version = software_version()
-    with tempfile.TemporaryDirectory(prefix="haparanda-sip-") as work:
-        files = PackageFiles(Path(work) / info.package_id)
-        counts = _write_sections(info, source, files)
-        capture_done = _now()
+    if work_dir is None:
+        work_dir = Path(tempfile.mkdtemp(prefix="haparanda-sip-"))
+    try:
+        return _build(info, source, out_path, validate=validate, work=work_dir, version=version)
+    finally:
+        shutil.rmtree(work_dir, ignore_errors=True)
 
-        for xsd in sorted(SCHEMA_DIR.glob("*.xsd")):
-            with files.open(f"schemas/{xsd.name}", XML) as out, xsd.open("rb") as src:
-                shutil.copyfileobj(src, out)
-        doc = (Path(__file__).parent / "documentation.txt").read_bytes()
-        files.add_bytes("documentation/README.txt", "text/plain", doc)
 
-        if validate:
-            for entry in files.entries:
-                if entry.mimetype == XML and not entry.path.startswith("schemas/"):
-                    validate_file(files.path_of(entry.path))
+def _build(
+    info: PackageInfo, source: Source, out_path: Path, *, validate: bool, work: Path, version: str
+) -> PackageResult:
+    files = PackageFiles(Path(work) / info.package_id)
+    counts = _write_sections(info, source, files)
+    capture_done = _now()
 
-        events = [
-            mets.Event("capture", counts.pop("_capture_started"), "Records read from the registry"),
-            mets.Event("rendering", capture_done, "HTML rendering of the period"),
-            mets.Event("packaging", _now(), "Package assembled as E-ARK CSIP / FGS 2.0"),
-        ]
-        content_entries = list(files.entries)
-        with files.open(mets.PREMIS_PATH, XML) as out:
-            mets.write_premis(
-                XmlWriter(out), entries=content_entries, events=events, agent=AGENT, version=version
-            )
-        with files.open("METS.xml", XML) as out:
-            mets.write_mets(
+    for xsd in sorted(SCHEMA_DIR.glob("*.xsd")):
+        with files.open(f"schemas/{xsd.name}", XML) as out, xsd.open("rb") as src:
+            shutil.copyfileobj(src, out)
+    doc = (Path(__file__).parent / "documentation.txt").read_bytes()
+    files.add_bytes("documentation/README.txt", "text/plain", doc)
+
+    if validate:
+        for entry in files.entries:
+            if entry.mimetype == XML and not entry.path.startswith("schemas/"):
+                validate_file(files.path_of(entry.path))
+
+    agents = mets.Agents(
+        software=AGENT,
+        version=version,
+        organisation=info.creator,
+        organisation_number=info.organisation_number,
+    )
+    created = _now()
+    for rep in mets.REPRESENTATIONS:
+        rep_entries = [e for e in files.entries if mets.representation_of(e.path) == rep]
+        with files.open(f"representations/{rep}/METS.xml", XML) as out:
+            mets.write_representation_mets(
                 XmlWriter(out),
                 package_id=info.package_id,
-                label=f"{info.kind} {info.period_start}–{info.period_end}",
-                created=_now(),
-                entries=[e for e in files.entries if e.path != "METS.xml"],
-                agent=AGENT,
-                version=version,
-                archivist=info.creator,
+                representation=rep,
+                created=created,
+                entries=rep_entries,
+                agents=agents,
             )
 
-        with zipfile.ZipFile(out_path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-            # METS.xml first, so a reader streaming the ZIP meets the map before the files.
-            ordered = sorted(files.entries, key=lambda e: e.path != "METS.xml")
-            for entry in ordered:
-                zf.write(files.path_of(entry.path), f"{info.package_id}/{entry.path}")
+    paths = [e.path for e in files.entries]
+    structured = tuple(p for p in paths if mets.representation_of(p) == "rep01-structured")
+    rendering = tuple(p for p in paths if mets.representation_of(p) == "rep02-rendering")
+    events = [
+        mets.Event(
+            "capture",
+            counts.pop("_capture_started"),
+            "Records read from the registry and the moderation queue",
+            structured,
+        ),
+        mets.Event("rendering", capture_done, "HTML rendering of the period", rendering),
+    ]
+    if validate:
+        events.append(
+            mets.Event(
+                "validation",
+                created,
+                "XML validated against schemas/haparanda-archive-1.xsd",
+                tuple(
+                    p
+                    for p in paths
+                    if p.endswith(".xml") and not p.startswith("schemas/") and "METS" not in p
+                ),
+            )
+        )
+    events.append(
+        mets.Event(
+            "packaging",
+            _now(),
+            "Package assembled as E-ARK CSIP 2.1 / SIP 2.1 / FGS Paketstruktur 2.0",
+            tuple(paths),
+        )
+    )
+    content_entries = list(files.entries)
+    with files.open(mets.PREMIS_PATH, XML) as out:
+        mets.write_premis(XmlWriter(out), entries=content_entries, events=events, agents=agents)
+    root_entries = [
+        e
+        for e in files.entries
+        if mets.representation_of(e.path) is None or e.path.endswith("/METS.xml")
+    ]
+    with files.open("METS.xml", XML) as out:
+        mets.write_mets(
+            XmlWriter(out),
+            package_id=info.package_id,
+            label=f"{info.kind} {info.period_start}–{info.period_end}",
+            created=created,
+            entries=[e for e in root_entries if e.path != "METS.xml"],
+            agents=agents,
+        )
+
+    with zipfile.ZipFile(out_path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        # METS.xml first, so a reader streaming the ZIP meets the map before the files.
+        ordered = sorted(files.entries, key=lambda e: e.path != "METS.xml")
+        for entry in ordered:
+            zf.write(files.path_of(entry.path), f"{info.package_id}/{entry.path}")
     return PackageResult(sha256=sha256_of(out_path), size=out_path.stat().st_size, counts=counts)
 
 
@@ -181,13 +250,21 @@ def _write_sections(info: PackageInfo, source: Source, files: PackageFiles) -> d
         with files.open(f"{REP1}/moderation.xml", XML) as mod_out:
             w = XmlWriter(mod_out)
             n_actions = 0
+            n_outbound = 0
             with w.block("moderation", item_attrs):
                 for action in source.moderation_actions():
                     sections.write_action(w, action)
                     html.action(action)
                     n_actions += 1
+                html.actions_end()
+                html.outbound_start()
+                for outbound in getattr(source, "outbound_actions", tuple)():
+                    sections.write_outbound(w, outbound)
+                    html.outbound(outbound)
+                    n_outbound += 1
         counts["moderation_actions"] = n_actions
-        html.actions_end()
+        counts["outbound_actions"] = n_outbound
+        html.outbound_end()
 
         html.evidence_start()
         n_evidence = 0

@@ -14,7 +14,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from .stream import HashingFile, XmlWriter, utc, xml_text
+from .stream import HashingFile, XmlWriter, escape, quoteattr, utc, xml_text
 
 NAMESPACE = "urn:haparanda-social:archive:1"
 UPPRATTAD = "upprättad"
@@ -102,35 +102,66 @@ def write_decisions(w: XmlWriter, decisions: Iterable[dict[str, Any]]) -> int:
     return count
 
 
+def _t(value) -> str:
+    """Escaped XML text."""
+    return escape(xml_text(value))
+
+
+def _a(value) -> str:
+    """A quoted, escaped XML attribute value."""
+    return quoteattr(xml_text(value))
+
+
 def write_item(w: XmlWriter, item: dict[str, Any]) -> int:
-    """One item with its versions; returns the number of versions."""
-    with w.block("item", {"id": item["id"], "kind": item["kind"], "origin": origin(item)}):
-        w.element("platformId", item["platform_id"])
-        if item.get("parent_id") is not None:
-            w.element("parentId", item["parent_id"])
-        w.element("author", item["author_name"], {"platformId": item["author_platform_id"]})
-        w.element("text", item["text"])
-        w.optional("link", item["link"])
-        w.optional("publishedAt", utc(item["published_at"]))
-        w.optional("capturedAt", utc(item["captured_at"]))
-        w.optional("deletedByAuthorAt", utc(item.get("deleted_by_author_at")))
-        w.optional("removedAt", utc(item.get("removed_at")))
-        w.element("status", item["status"])
-        w.element("source", item["source"])
-        with w.block("flags"):
-            for flag in item["flags"]:
-                w.element("flag", flag)
-        with w.block("versions"):
-            for v in item["versions"]:
-                attrs = {
-                    "number": v.get("number"),
-                    "change": v.get("change") or None,
-                    "deleted": "true" if v["deleted"] else "false",
-                }
-                with w.block("version", attrs):
-                    w.optional("changedAt", utc(v.get("changed_at")))
-                    w.optional("recordedAt", utc(v["recorded_at"]))
-                    w.element("text", v["text"])
+    """One item with its versions; returns the number of versions.
+
+    The hottest path of a build: the item is formatted as one string (same output as writing it
+    element by element with ``XmlWriter``), every text and attribute escaped."""
+    i = "  " * len(w._open)
+    scope = item.get("scope", "period")
+    scope_attr = f" scope={_a(scope)}" if scope != "period" else ""
+    parts = [
+        f"{i}<item id={_a(item['id'])} kind={_a(item['kind'])} origin={_a(origin(item))}"
+        f"{scope_attr}>\n",
+        f"{i}  <platformId>{_t(item['platform_id'])}</platformId>\n",
+    ]
+    if item.get("parent_id") is not None:
+        parts.append(f"{i}  <parentId>{_t(item['parent_id'])}</parentId>\n")
+    parts.append(
+        f"{i}  <author platformId={_a(item['author_platform_id'])}>"
+        f"{_t(item['author_name'])}</author>\n"
+        f"{i}  <text>{_t(item['text'])}</text>\n"
+    )
+    if item["link"]:
+        parts.append(f"{i}  <link>{_t(item['link'])}</link>\n")
+    for tag, value in (
+        ("publishedAt", item["published_at"]),
+        ("capturedAt", item["captured_at"]),
+        ("deletedByAuthorAt", item.get("deleted_by_author_at")),
+        ("removedAt", item.get("removed_at")),
+    ):
+        if value is not None:  # an xs:dateTime: nothing to escape
+            parts.append(f"{i}  <{tag}>{utc(value)}</{tag}>\n")
+    parts.append(
+        f"{i}  <status>{_t(item['status'])}</status>\n"
+        f"{i}  <source>{_t(item['source'])}</source>\n{i}  <flags>\n"
+    )
+    parts.extend(f"{i}    <flag>{_t(flag)}</flag>\n" for flag in item["flags"])
+    parts.append(f"{i}  </flags>\n{i}  <versions>\n")
+    for v in item["versions"]:
+        number = v.get("number")
+        change = v.get("change") or None
+        attrs = (f" number={_a(number)}" if number is not None else "") + (
+            f" change={_a(change)}" if change is not None else ""
+        )
+        deleted = "true" if v["deleted"] else "false"
+        parts.append(f'{i}    <version{attrs} deleted="{deleted}">\n')
+        for tag, value in (("changedAt", v.get("changed_at")), ("recordedAt", v["recorded_at"])):
+            if value is not None:
+                parts.append(f"{i}      <{tag}>{utc(value)}</{tag}>\n")
+        parts.append(f"{i}      <text>{_t(v['text'])}</text>\n{i}    </version>\n")
+    parts.append(f"{i}  </versions>\n{i}</item>\n")
+    w.out.write_text("".join(parts))
     return len(item["versions"])
 
 
@@ -157,6 +188,25 @@ def write_action(w: XmlWriter, action: dict[str, Any]) -> None:
             w.element("details", details)
 
 
+def write_outbound(w: XmlWriter, outbound: dict[str, Any]) -> None:
+    attrs = {
+        "id": outbound["id"],
+        "itemId": outbound["item_id"],
+        "moderationActionId": outbound.get("moderation_action_id"),
+        "kind": outbound["kind"],
+        "status": outbound["status"],
+    }
+    with w.block("outbound", attrs):
+        w.element("requestedBy", outbound["requested_by"])
+        w.optional("createdAt", utc(outbound["created_at"]))
+        w.optional("doneAt", utc(outbound["done_at"]))
+        w.element("confirmedBy", outbound["confirmed_by"])
+        w.element("text", outbound["text"])
+        w.element("platformUrl", outbound["platform_url"])
+        w.element("platformResultId", outbound["platform_result_id"])
+        w.element("error", outbound["error"])
+
+
 def _json_default(value):
     if isinstance(value, dt.datetime):
         return utc(value)
@@ -165,9 +215,13 @@ def _json_default(value):
     return str(value)
 
 
+# One encoder for every line: ``json.dumps`` with options builds a new one per call.
+_JSONL = json.JSONEncoder(ensure_ascii=False, default=_json_default)
+
+
 def jsonl_line(record: dict[str, Any]) -> bytes:
     record = {**record, "origin": origin(record)}
-    return (json.dumps(record, ensure_ascii=False, default=_json_default) + "\n").encode("utf-8")
+    return (_JSONL.encode(record) + "\n").encode("utf-8")
 
 
 # --- The human-readable rendering -------------------------------------------------------------
@@ -187,13 +241,18 @@ dd{margin:0;white-space:pre-wrap}
 
 def h(value) -> str:
     """Escaped text for the HTML rendering: markup in account text stays text."""
-    return html_escape(xml_text(value), quote=True)
+    text = xml_text(value)
+    if "&" in text or "<" in text or ">" in text or '"' in text or "'" in text:
+        return html_escape(text, quote=True)
+    return text
 
 
 def local(value: dt.datetime | None) -> str:
+    """Swedish time, minutes: "2026-01-02 03:00" (formatted by hand: this runs per item)."""
     if value is None:
         return ""
-    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+    t = value.astimezone(timezone.get_default_timezone())
+    return f"{t.year:04d}-{t.month:02d}-{t.day:02d} {t.hour:02d}:{t.minute:02d}"
 
 
 class HtmlRendering:
@@ -258,20 +317,23 @@ class HtmlRendering:
         self.w("<h2>Inlägg, kommentarer och meddelanden</h2>\n")
 
     def item(self, item: dict[str, Any]) -> None:
+        # Times, origin and the fixed Swedish words hold nothing to escape.
         when = local(item["published_at"] or item["captured_at"])
-        self.w(
+        earlier = " · publicerat före perioden" if item.get("scope") == "earlier" else ""
+        parts = [
             f'<article class="item" id="item-{h(item["id"])}">\n'
-            f'<p class="meta">{h(when)} · {h(item["kind"])} · {h(origin(item))} · '
-            f"{h(item['author_name'])}</p>\n"
+            f'<p class="meta">{when} · {h(item["kind"])} · {origin(item)} · '
+            f"{h(item['author_name'])}{earlier}</p>\n"
             f'<p class="text">{h(item["text"])}</p>\n'
-        )
+        ]
         for v in item["versions"]:
             state = "borttagen av skribenten" if v["deleted"] else "version"
-            self.w(
-                f'<p class="meta">{h(state)} {h(local(v["recorded_at"]))}</p>'
+            parts.append(
+                f'<p class="meta">{state} {local(v["recorded_at"])}</p>'
                 f'<p class="text">{h(v["text"])}</p>\n'
             )
-        self.w("</article>\n")
+        parts.append("</article>\n")
+        self.w("".join(parts))
 
     def actions_start(self) -> None:
         self.w("<h2>Moderering</h2>\n<table>\n<thead><tr><th>Tid</th><th>Inlägg</th>")
@@ -286,6 +348,22 @@ class HtmlRendering:
         )
 
     def actions_end(self) -> None:
+        self.w("</tbody>\n</table>\n")
+
+    def outbound_start(self) -> None:
+        self.w("<h2>Åtgärder på plattformen</h2>\n<table>\n<thead><tr><th>Skapad</th>")
+        self.w("<th>Inlägg</th><th>Åtgärd</th><th>Status</th><th>Utförd</th><th>Av</th>")
+        self.w("</tr></thead>\n<tbody>\n")
+
+    def outbound(self, o: dict[str, Any]) -> None:
+        self.w(
+            f"<tr><td>{h(local(o['created_at']))}</td><td>{h(o['item_id'])}</td>"
+            f"<td>{h(o['kind'])}</td><td>{h(o['status'])}</td>"
+            f"<td>{h(local(o['done_at']))}</td>"
+            f"<td>{h(o['confirmed_by'] or o['requested_by'])}</td></tr>\n"
+        )
+
+    def outbound_end(self) -> None:
         self.w("</tbody>\n</table>\n")
 
     def evidence_start(self) -> None:

@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from xml.sax.saxutils import escape, quoteattr
 
 # Characters XML 1.0 does not allow, even escaped. Text from platforms can hold them.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -17,14 +16,46 @@ _BUFFER = 64 * 1024
 
 
 def xml_text(value) -> str:
-    return _NOT_XML.sub("\ufffd", "" if value is None else str(value))
+    if value is None:
+        return ""
+    if type(value) is int:
+        return str(value)
+    text = str(value)
+    if text.isascii() and text.isprintable():  # the common case: nothing to replace
+        return text
+    return _NOT_XML.sub("\ufffd", text)
+
+
+def escape(text: str) -> str:
+    """``&``, ``<`` and ``>`` escaped (as ``xml.sax.saxutils.escape``, without its overhead for
+    the common text that holds none of them)."""
+    if "&" in text:
+        text = text.replace("&", "&amp;")
+    if "<" in text:
+        text = text.replace("<", "&lt;")
+    if ">" in text:
+        text = text.replace(">", "&gt;")
+    return text
+
+
+_ATTR = str.maketrans({'"': "&quot;", "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"})
+
+
+def quoteattr(text: str) -> str:
+    """A double-quoted attribute value, escaped (as ``xml.sax.saxutils.quoteattr`` with ``"``)."""
+    text = escape(text)
+    if '"' in text or "\n" in text or "\r" in text or "\t" in text:
+        text = text.translate(_ATTR)
+    return f'"{text}"'
 
 
 def utc(value: dt.datetime | None) -> str:
     """An aware datetime as xs:dateTime in UTC ("2026-01-02T02:00:00Z")."""
     if value is None:
         return ""
-    return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+    if value.tzinfo is not dt.UTC:
+        value = value.astimezone(dt.UTC)
+    return value.isoformat()[:-6] + "Z"
 
 
 @dataclass(frozen=True)
@@ -42,22 +73,36 @@ class HashingFile:
     def __init__(self, path: Path):
         self._file = path.open("wb")
         self._hash = hashlib.sha256()
-        self._pending: list[bytes] = []
+        self._pending: list = []
         self._pending_size = 0
+        self._text = False
         self.size = 0
 
     def write(self, data: bytes) -> None:
+        if self._text:
+            self.flush()
         self._pending.append(data)
         self._pending_size += len(data)
         if self._pending_size >= _BUFFER:
             self.flush()
 
     def write_text(self, text: str) -> None:
-        self.write(text.encode("utf-8"))
+        # Text is buffered as text and encoded once per chunk: far fewer encode calls.
+        if self._pending and not self._text:
+            self.flush()
+        self._text = True
+        self._pending.append(text)
+        self._pending_size += len(text)
+        if self._pending_size >= _BUFFER:
+            self.flush()
 
     def flush(self) -> None:
         if self._pending:
-            chunk = b"".join(self._pending)
+            if self._text:
+                chunk = "".join(self._pending).encode("utf-8")
+                self._text = False
+            else:
+                chunk = b"".join(self._pending)
             self._hash.update(chunk)
             self._file.write(chunk)
             self.size += len(chunk)

@@ -10,15 +10,23 @@ METS = "{http://www.loc.gov/METS/}"
 XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
 
 
-def mets_entries(zf: zipfile.ZipFile, root: str) -> dict[str, dict]:
-    """Every file METS.xml lists (fileSec files and mdRefs) with its attributes."""
-    tree = etree.fromstring(zf.read(f"{root}/METS.xml"))
+def mets_entries(zf: zipfile.ZipFile, root: str, mets: str = "METS.xml") -> dict[str, dict]:
+    """Every file the root METS.xml and the representations' METS list (fileSec files and
+    mdRefs) with its attributes, as paths from the package root; a file listed twice fails."""
+    tree = etree.fromstring(zf.read(f"{root}/{mets}"))
+    base = mets.rpartition("/")[0]
     listed = {}
-    for file_el in tree.iter(f"{METS}file"):
-        href = file_el.find(f"{METS}FLocat").get(XLINK_HREF)
-        listed[href] = dict(file_el.attrib)
+    hrefs = [f.find(f"{METS}FLocat").get(XLINK_HREF) for f in tree.iter(f"{METS}file")]
+    for file_el, href in zip(tree.iter(f"{METS}file"), hrefs, strict=True):
+        path = f"{base}/{href}" if base else href
+        assert path not in listed, path
+        listed[path] = dict(file_el.attrib)
     for ref in tree.iter(f"{METS}mdRef"):
         listed[ref.get(XLINK_HREF)] = dict(ref.attrib)
+    for ptr in tree.iter(f"{METS}mptr"):
+        for path, attrs in mets_entries(zf, root, ptr.get(XLINK_HREF)).items():
+            assert path not in listed, path
+            listed[path] = attrs
     return listed
 
 

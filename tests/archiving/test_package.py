@@ -82,7 +82,9 @@ def test_our_xml_validates_against_the_shipped_schema(package):
     ours = [
         n
         for n in zf.namelist()
-        if n.endswith(".xml") and ("/representations/" in n or "/descriptive/" in n)
+        if n.endswith(".xml")
+        and not n.endswith("/METS.xml")
+        and ("/representations/" in n or "/descriptive/" in n)
     ]
     assert len(ours) >= 5
     for name in ours:
@@ -136,9 +138,64 @@ def test_premis_records_capture_rendering_packaging_and_the_software(package):
     premis = etree.fromstring(zf.read(f"{root}/metadata/preservation/premis.xml"))
     ns = {"p": "http://www.loc.gov/premis/v3"}
     kinds = [el.text for el in premis.findall("p:event/p:eventType", ns)]
-    assert kinds == ["capture", "rendering", "packaging"]
+    assert kinds == ["capture", "rendering", "validation", "packaging"]
     assert premis.find("p:agent/p:agentName", ns).text == "haparanda-social"
     assert premis.find("p:agent/p:agentVersion", ns).text
+
+
+def test_premis_events_are_linked_to_their_objects_and_agents(package):
+    zf, root = open_package(package)
+    premis = etree.fromstring(zf.read(f"{root}/metadata/preservation/premis.xml"))
+    ns = {"p": "http://www.loc.gov/premis/v3"}
+    objects = {
+        o.findtext("p:objectIdentifier/p:objectIdentifierValue", namespaces=ns): o
+        for o in premis.findall("p:object", ns)
+    }
+    agents = {
+        a.findtext("p:agentIdentifier/p:agentIdentifierValue", namespaces=ns)
+        for a in premis.findall("p:agent", ns)
+    }
+    assert "212000-2841" in agents
+    events = {e.findtext("p:eventType", namespaces=ns): e for e in premis.findall("p:event", ns)}
+    capture = events["capture"]
+    linked = {
+        el.text
+        for el in capture.findall("p:linkingObjectIdentifier/p:linkingObjectIdentifierValue", ns)
+    }
+    assert f"{REP1}/items.xml" in linked
+    assert linked <= set(objects)
+    for event in events.values():
+        for value in event.findall("p:linkingAgentIdentifier/p:linkingAgentIdentifierValue", ns):
+            assert value.text in agents
+    # ... and each object points back to the events that concern it.
+    back = {
+        el.text
+        for el in objects[f"{REP1}/items.xml"].findall(
+            "p:linkingEventIdentifier/p:linkingEventIdentifierValue", ns
+        )
+    }
+    assert capture.findtext("p:eventIdentifier/p:eventIdentifierValue", namespaces=ns) in back
+
+
+def test_each_representation_has_its_own_mets_listing_its_data(package):
+    zf, root = open_package(package)
+    for rep in ("rep01-structured", "rep02-rendering"):
+        rep_mets = etree.fromstring(zf.read(f"{root}/representations/{rep}/METS.xml"))
+        hrefs = {
+            el.get("{http://www.w3.org/1999/xlink}href")
+            for el in rep_mets.iter("{http://www.loc.gov/METS/}FLocat")
+        }
+        data = {
+            n.removeprefix(f"{root}/representations/{rep}/")
+            for n in zf.namelist()
+            if n.startswith(f"{root}/representations/{rep}/data/")
+        }
+        assert hrefs == data
+    top = etree.fromstring(zf.read(f"{root}/METS.xml"))
+    header = top.find("{http://www.loc.gov/METS/}metsHdr")
+    assert header.get("{https://DILCIS.eu/XML/METS/CSIPExtensionMETS}OAISPACKAGETYPE") == "SIP"
+    notes = [n.text for n in header.iter("{http://www.loc.gov/METS/}note")]
+    assert "212000-2841" in notes
 
 
 def test_the_package_checksum_is_the_zip_files(tmp_path):

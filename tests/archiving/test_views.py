@@ -28,6 +28,7 @@ def _staff_urls(account, snapshot):
         ("post", reverse("archiving:request_change_snapshot", args=[account.pk])),
         ("get", reverse("archiving:snapshot_detail", args=[snapshot.package_id])),
         ("get", reverse("archiving:download", args=[snapshot.package_id])),
+        ("post", reverse("archiving:download", args=[snapshot.package_id])),
     ]
 
 
@@ -178,3 +179,72 @@ def test_the_account_page_links_to_the_archive_only_for_who_may_see_it(
     response = client.get(reverse("accounts:account_detail", args=[account.pk]))
     archive_url = reverse("archiving:account_snapshots", args=[account.pk])
     assert (archive_url in response.content.decode()) is links
+
+
+# --- A package the fixity check has flagged --------------------------------------------------
+
+
+@pytest.fixture
+def flagged(complete, archive_storage):
+    (archive_storage / complete.file.name).write_bytes(b"changed afterwards")
+    services.check_all_fixity()
+    complete.refresh_from_db()
+    return complete
+
+
+def test_a_flagged_package_shows_a_warning_instead_of_downloading(communicator_client, flagged):
+    url = reverse("archiving:download", args=[flagged.package_id])
+    response = communicator_client.get(url)
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert not response.streaming
+    assert "Arkivpaketet klarade inte kontrollen av kontrollsumma" in body
+    assert "Kontrollsumman stämmer inte" in body
+    assert flagged.sha256 in body
+    assert not flagged.flagged_downloads.exists()
+    detail = communicator_client.get(
+        reverse("archiving:snapshot_detail", args=[flagged.package_id])
+    )
+    assert "Återställ det från säkerhetskopian." in detail.content.decode()
+
+
+def test_downloading_a_flagged_package_anyway_needs_a_reason_and_is_recorded(
+    owner_client, owner, flagged
+):
+    url = reverse("archiving:download", args=[flagged.package_id])
+    refused = owner_client.post(url, {"reason": "   "})
+    assert refused.status_code == 400
+    assert "Skriv varför du ändå laddar ner arkivpaketet." in refused.content.decode()
+    assert not flagged.flagged_downloads.exists()
+
+    response = owner_client.post(url, {"reason": "Jämför med e-arkivets kopia"})
+
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == b"changed afterwards"
+    record = flagged.flagged_downloads.get()
+    assert (record.actor, record.fixity_status, record.reason) == (
+        owner,
+        "mismatch",
+        "Jämför med e-arkivets kopia",
+    )
+    with pytest.raises(TypeError):
+        record.delete()
+
+
+def test_a_package_that_passed_its_check_downloads_without_a_record(communicator_client, complete):
+    services.check_all_fixity()
+    url = reverse("archiving:download", args=[complete.package_id])
+    assert communicator_client.get(url).streaming
+    assert communicator_client.post(url, {"reason": "x"}).status_code == 302
+    assert not complete.flagged_downloads.exists()
+
+
+def test_a_missing_package_is_not_found_and_nothing_is_recorded(
+    communicator_client, complete, archive_storage
+):
+    (archive_storage / complete.file.name).unlink()
+    services.check_all_fixity()
+    url = reverse("archiving:download", args=[complete.package_id])
+    assert "Paketfilen saknas" in communicator_client.get(url).content.decode()
+    assert communicator_client.post(url, {"reason": "Försöker ändå"}).status_code == 404
+    assert not complete.flagged_downloads.exists()
