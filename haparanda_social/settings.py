@@ -100,6 +100,15 @@ else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --- Cache --------------------------------------------------------------------------------------
+# Holds the rendered public list, feeds and lookup (accounts.public_cache). Redis in production
+# (redis://host:6379/1, through django-redis); the embedded default keeps copies in each
+# process's memory, which stays correct because a copy is keyed by the registry version read
+# from the database. A Redis that is down costs speed, not answers: the page is rendered afresh.
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+if CACHES["default"]["BACKEND"].startswith("django_redis."):
+    CACHES["default"].setdefault("OPTIONS", {})["IGNORE_EXCEPTIONS"] = True
+
 # --- Authentication -----------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [

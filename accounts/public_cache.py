@@ -1,0 +1,124 @@
+"""The cache of the public list, its feeds and the lookup (R7, R24).
+
+What the public sees changes only when the registry does, a few times a month, yet these pages
+are read all day (haparanda.se embeds the list). So a rendered answer is kept in Django's cache
+(``CACHE_URL``: Redis in production, local memory in the embedded mode) under the current
+``PublicRegistryVersion`` number, and conditional requests are answered from that number alone
+(``ETag`` / ``Last-Modified`` → 304) without rendering anything.
+
+Invalidation is one hook: ``registry_changed()``, which the registry services call from the one
+place where they record a decision (``services._decide``). Raising the number makes every older
+copy unreachable; nothing is deleted, so there is no list of keys to keep right, and a copy in
+another process's local memory is never served for a newer registry.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+from functools import wraps
+
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.http import HttpResponse
+from django.utils import timezone, translation
+from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.http import http_date, quote_etag
+
+from .models import PublicRegistryVersion
+
+# Copies of an outdated version are never read again; let the cache drop them after a day.
+CACHE_SECONDS = 24 * 3600
+# The headers a view sets that belong to the stored answer (the middleware adds the rest).
+_KEPT_HEADERS = ("Content-Type", "Content-Disposition")
+
+
+def registry_changed() -> None:
+    """Record that what the public sees has changed; call inside the change's transaction.
+
+    The row lock taken by the UPDATE orders concurrent changes, so the number a reader sees after
+    a commit is always new. The row is created on first use (and again after a test flush).
+    """
+    now = timezone.now()
+    updated = PublicRegistryVersion.objects.filter(pk=1).update(
+        number=F("number") + 1, changed_at=now
+    )
+    if updated:
+        return
+    try:
+        with transaction.atomic():
+            PublicRegistryVersion.objects.create(pk=1, number=1, changed_at=now)
+    except IntegrityError:
+        # A concurrent first change created it; count this one on top.
+        PublicRegistryVersion.objects.filter(pk=1).update(number=F("number") + 1, changed_at=now)
+
+
+def current_version() -> tuple[int, datetime.datetime | None]:
+    """The version number and when it last changed, in one primary-key read."""
+    row = PublicRegistryVersion.objects.filter(pk=1).values_list("number", "changed_at").first()
+    return row if row is not None else (0, None)
+
+
+def _freeze(response: HttpResponse) -> tuple[int, bytes, list[tuple[str, str]]]:
+    headers = [(h, response[h]) for h in _KEPT_HEADERS if response.has_header(h)]
+    return response.status_code, response.content, headers
+
+
+def _thaw(stored) -> HttpResponse:
+    status, content, headers = stored
+    response = HttpResponse(content, status=status)
+    for header, value in headers:
+        response[header] = value
+    return response
+
+
+def cached_public(view=None, *, max_age: int, personal_when_logged_in: bool):
+    """Serve the view's answer from the cache under the current registry version.
+
+    ``personal_when_logged_in``: the HTML pages show a logged-in employee's name, so their answer
+    is built for them alone (``private``, never stored); anonymous visitors share one copy. The
+    feeds hold nothing about the reader and are shared by everyone.
+    Only complete 200 answers are stored; a bad filter is answered afresh each time.
+    """
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if personal_when_logged_in and request.user.is_authenticated:
+                response = view(request, *args, **kwargs)
+                if response.status_code == 200:
+                    patch_cache_control(response, private=True, max_age=0)
+                return response
+
+            number, changed_at = current_version()
+            language = translation.get_language() or ""
+            digest = hashlib.sha256(
+                f"{language}\n{request.get_full_path()}".encode("utf-8", "surrogateescape")
+            ).hexdigest()[:32]
+            etag = quote_etag(f"{number}-{digest}")
+            last_modified = int(changed_at.timestamp()) if changed_at else None
+
+            response = get_conditional_response(request, etag=etag, last_modified=last_modified)
+            if response is None:
+                key = f"public:{number}:{digest}"
+                stored = cache.get(key)
+                if stored is not None:
+                    response = _thaw(stored)
+                else:
+                    response = view(request, *args, **kwargs)
+                    # A page that set a CSRF cookie carries a token of its own: never share it.
+                    if response.status_code == 200 and not request.META.get(
+                        "CSRF_COOKIE_NEEDS_UPDATE"
+                    ):
+                        cache.set(key, _freeze(response), CACHE_SECONDS)
+            if response.status_code in (200, 304):
+                response["ETag"] = etag
+                if last_modified is not None:
+                    response["Last-Modified"] = http_date(last_modified)
+                patch_cache_control(response, public=True, max_age=max_age)
+            return response
+
+        return wrapper
+
+    return decorator(view) if view is not None else decorator
