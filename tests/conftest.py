@@ -35,9 +35,13 @@ def _empty_cache():
     so a copy another test stored under that number must not answer."""
     from django.core.cache import cache
 
+    from accounts.public_cache import forget_local_copies
+
     cache.clear()
+    forget_local_copies()
     yield
     cache.clear()
+    forget_local_copies()
 
 
 @pytest.fixture(autouse=True)

@@ -1,0 +1,742 @@
+"""Side by side: the app's pages against a bare Django page, on the same server, in one run.
+
+Seeds a fresh PostgreSQL database (dropped and created here) with 1 000 accounts, every tenth
+closed, and 100 000 items of which 20 000 are unhandled on one owner's 10 accounts; starts the
+bare page (``benchmarks/bare/``: one small template, no database) and the app under gunicorn
+with the same settings (2 sync workers), the app as in production: DEBUG off, PostgreSQL, Redis
+for the cache and the Celery broker. Logs in the owner and the communicator, then loads each page
+in turn with ``wrk`` (2 threads × 16 connections, 10 s each by default) and prints
+page | req/s | p50 ms | p95 ms | share of the bare page. The webhook is loaded with signed
+Facebook events from a pool (``benchmarks/wrk/webhook.lua``), and the stored events are counted
+afterwards. Only 127.0.0.1 is contacted. The whole run takes about four minutes.
+
+    .venv/bin/python benchmarks/side_by_side.py                # or: make bench
+    .venv/bin/python benchmarks/side_by_side.py --duration 5 --reuse
+    .venv/bin/python benchmarks/side_by_side.py --only bare,"public list"
+
+Results are also written to benchmarks/results/ (not in git).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import hmac
+import http.client
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "benchmarks" / "results"
+WRK_DIR = ROOT / "benchmarks" / "wrk"
+DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/haparanda_social_bench"
+DEFAULT_REDIS = "redis://127.0.0.1:6379"
+APP_SECRET = "benchmark-app-secret"  # noqa: S105 - a throwaway secret for the local server
+SECRET_KEY = "benchmark-only-secret-key-not-for-production"  # noqa: S105
+PAGE_ID = "104500000000001"
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+ACCOUNTS = 1_000
+ITEMS = 100_000
+STORM = 20_000  # unhandled, on the owner's accounts
+OWNER_ACCOUNTS = 10
+SEARCH_WORD = "simhallen"
+
+# gunicorn, the same for the bare page and the app.
+GUNICORN = ["--workers", "2", "--worker-class", "sync", "--log-level", "warning"]
+
+
+@dataclass
+class Page:
+    name: str
+    server: str  # "bare" or "app"
+    path: str
+    who: str = ""  # "", "owner" or "communicator"
+    method: str = "GET"
+
+
+@dataclass
+class Result:
+    page: Page
+    status: int
+    requests: int = 0
+    seconds: float = 0.0
+    p50_ms: float = 0.0
+    p95_ms: float = 0.0
+    errors: int = 0
+    note: str = ""
+
+    @property
+    def rate(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+
+# --- environment ------------------------------------------------------------------------------
+
+
+def _require_wrk() -> str:
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        raise SystemExit(
+            "wrk is not installed. On Debian or Ubuntu: sudo apt-get install -y wrk\n"
+            "(other systems: https://github.com/wg/wrk, 'make' builds it)."
+        )
+    return wrk
+
+
+def _require_loopback(url: str, what: str) -> None:
+    host = urlsplit(url).hostname or ""
+    if host not in LOOPBACK:
+        raise SystemExit(f"{what} must be on 127.0.0.1 (got {host!r}): the benchmark is local.")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _app_env(args, tmp: Path) -> dict[str, str]:
+    redis = args.redis_url.rstrip("/")
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "haparanda_social.settings",
+        "DJANGO_DEBUG": "false",
+        "DJANGO_SECRET_KEY": SECRET_KEY,
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DATABASE_URL": args.database_url,
+        # A key prefix of its own per run: copies from an earlier run are never read.
+        "CACHE_URL": f"{redis}/{args.redis_db}?key_prefix=bench{int(time.time())}",
+        "CELERY_BROKER_URL": f"{redis}/{args.redis_db}",
+        "DJANGO_STATIC_ROOT": str(tmp / "static"),
+        "META_APP_SECRET": APP_SECRET,
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+# --- seeding ----------------------------------------------------------------------------------
+
+
+def _recreate_database(url: str) -> None:
+    import psycopg
+
+    admin, name = url.rsplit("/", 1)
+    if not re.fullmatch(r"[a-z0-9_]+", name):
+        raise SystemExit(f"unexpected database name {name!r}")
+    with psycopg.connect(f"{admin}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def _path_to(tree: dict, outcome: str) -> list[str]:
+    """The answer keys that lead to ``outcome`` in the response model (depth first)."""
+
+    def search(node_id: str, keys: list[str]) -> list[str] | None:
+        for answer in tree["nodes"][node_id]["answers"]:
+            if answer.get("outcome") == outcome:
+                return [*keys, answer["key"]]
+            if "goto" in answer and len(keys) < 20:
+                found = search(answer["goto"], [*keys, answer["key"]])
+                if found:
+                    return found
+        return None
+
+    found = search(tree["start"], [])
+    if found is None:
+        raise SystemExit(f"the response model has no path to {outcome}")
+    return found
+
+
+def seed() -> dict:
+    """Fill the database the way the services would have, in bulk. Returns what the pages need."""
+    from django.contrib.auth.hashers import make_password
+    from django.core.management import call_command
+    from django.db import transaction
+    from django.utils import timezone
+
+    from accounts.models import (
+        AccountDecision,
+        AccountRole,
+        AccountStatus,
+        AssignmentStatus,
+        DecisionKind,
+        Department,
+        Goal,
+        Platform,
+        PublicRegistryVersion,
+        Role,
+        SocialAccount,
+        User,
+    )
+    from accounts.visitor_info import standard_visitor_information
+    from archiving.models import Snapshot, SnapshotKind, SnapshotStatus
+    from moderation.models import (
+        ActionKind,
+        ConnectorConfig,
+        ConnectorPlatform,
+        Item,
+        ItemKind,
+        ItemSource,
+        ItemStatus,
+        ItemVersion,
+        ModerationAction,
+        VersionChange,
+    )
+    from moderation.response_model import Outcome, walk
+    from moderation.services import _flags_for, response_model_ensure_default
+
+    started = time.monotonic()
+    call_command("migrate", verbosity=0)
+    now = timezone.now()
+    password = make_password("benchmark-password")
+    departments = Department.objects.bulk_create(
+        Department(name=name, slug=slug)
+        for name, slug in [
+            ("Kultur- och fritidsförvaltningen", "kultur"),
+            ("Samhällsbyggnadsförvaltningen", "samhallsbyggnad"),
+            ("Barn- och utbildningsförvaltningen", "utbildning"),
+            ("Socialförvaltningen", "social"),
+            ("Kommunledningsförvaltningen", "kommunledning"),
+            ("Räddningstjänsten", "raddning"),
+            ("Turism och näringsliv", "turism"),
+            ("Överförmyndarnämnden", "overformyndare"),
+        ]
+    )
+
+    def user(username: str, **fields) -> User:
+        first, _, last = username.partition(".")
+        return User(
+            username=username,
+            first_name=first.capitalize(),
+            last_name=last.capitalize(),
+            email=f"{username}@haparanda.se",
+            password=password,
+            **fields,
+        )
+
+    communicator = user("karin.kommunikator", is_communicator=True, title="Kommunikatör")
+    managers = [user(f"chef.{n}", title="Chef") for n in range(10)]
+    owner = user("olle.agare", title="Kommunikatör, kultur")
+    people = [user(f"person.{n}") for n in range(200)]
+    User.objects.bulk_create([communicator, *managers, owner, *people])
+
+    # Every tenth account is closed; the owner's ten storm accounts are all active.
+    platforms = [Platform.FACEBOOK, Platform.INSTAGRAM, Platform.LINKEDIN, Platform.YOUTUBE]
+    accounts = []
+    owner_indexes = [i for i in range(ACCOUNTS) if i % 10][:OWNER_ACCOUNTS]
+    for i in range(ACCOUNTS):
+        platform = platforms[i % len(platforms)]
+        handle = f"haparanda{i:04d}"
+        closed = i % 10 == 0
+        account = SocialAccount(
+            department=departments[i % len(departments)],
+            platform=platform,
+            handle=handle,
+            url={
+                Platform.FACEBOOK: f"https://www.facebook.com/{handle}",
+                Platform.INSTAGRAM: f"https://www.instagram.com/{handle}",
+                Platform.LINKEDIN: f"https://www.linkedin.com/company/{handle}",
+                Platform.YOUTUBE: f"https://www.youtube.com/@{handle}",
+            }[platform],
+            display_name=f"Haparanda {['kultur', 'bibliotek', 'simhall', 'turism'][i % 4]} {i}",
+            status=AccountStatus.CLOSED if closed else AccountStatus.ACTIVE,
+            created_by=owner if i in owner_indexes else people[i % len(people)],
+            purpose="Informera om evenemang och öppettider i Haparanda.",
+            audiences="Invånare och besökare.",
+            goals=[Goal.ACCESSIBLE, Goal.DIALOGUE],
+            plan="Två inlägg i veckan, bevakning varje vardag.",
+            tonality="Personlig men inte privat.",
+            answers="Frågor om evenemang och öppettider.",
+            does_not_answer="Frågor om personuppgifter eller enskilda ärenden.",
+            hours_per_week=2,
+            public_contact="kommunikation@haparanda.se",
+            credentials_location="I kommunens lösenordshanterare.",
+            credentials_access="Kontoansvarig och ersättare.",
+            starts_on=dt.date(2024, 1, 1),
+            submitted_at=now - dt.timedelta(days=400),
+            approved_at=now - dt.timedelta(days=390),
+            closed_at=now - dt.timedelta(days=30) if closed else None,
+        )
+        for name, text in standard_visitor_information(account).items():
+            setattr(account, name, text)
+        accounts.append(account)
+
+    with transaction.atomic():
+        SocialAccount.objects.bulk_create(accounts, batch_size=500)
+        roles, decisions, snapshots = [], [], []
+        for i, account in enumerate(accounts):
+            account_owner = owner if i in owner_indexes else people[i % len(people)]
+            deputy = people[(i + 1) % len(people)]
+            for person, role in ((account_owner, Role.OWNER), (deputy, Role.DEPUTY)):
+                roles.append(
+                    AccountRole(
+                        account=account,
+                        user=person,
+                        role=role,
+                        manager=managers[i % len(managers)],
+                        assignment_status=AssignmentStatus.CONFIRMED,
+                        assignment_decided_at=account.submitted_at,
+                    )
+                )
+            decisions.append(
+                AccountDecision(
+                    account=account,
+                    kind=DecisionKind.APPROVED,
+                    actor=communicator,
+                    created_at=account.approved_at,
+                    details={"people": [{"id": account_owner.pk, "role": Role.OWNER}]},
+                )
+            )
+            snapshots.append(
+                Snapshot(
+                    account=account,
+                    kind=SnapshotKind.YEARLY,
+                    year=2025,
+                    period_start=dt.date(2025, 1, 1),
+                    period_end=dt.date(2025, 12, 31),
+                    status=SnapshotStatus.COMPLETE,
+                    created_at=now - dt.timedelta(days=60),
+                    completed_at=now - dt.timedelta(days=60),
+                    file=f"archive/bench/{account.pk}-2025.zip",
+                    sha256="0" * 64,
+                    size=1024,
+                )
+            )
+            if account.status == AccountStatus.CLOSED:
+                for kind, when in (
+                    (DecisionKind.CLOSING_STARTED, account.closed_at - dt.timedelta(hours=1)),
+                    (DecisionKind.CLOSED, account.closed_at),
+                ):
+                    decisions.append(
+                        AccountDecision(
+                            account=account, kind=kind, actor=account_owner, created_at=when
+                        )
+                    )
+        AccountRole.objects.bulk_create(roles, batch_size=2000)
+        AccountDecision.objects.bulk_create(decisions, batch_size=2000)
+        Snapshot.objects.bulk_create(snapshots, batch_size=1000)
+        PublicRegistryVersion.objects.create(pk=1, number=len(decisions), changed_at=now)
+        ConnectorConfig.objects.create(
+            account=accounts[owner_indexes[0]],
+            platform=ConnectorPlatform.FACEBOOK,
+            external_id=PAGE_ID,
+        )
+
+    model = response_model_ensure_default()
+    monitor_path = walk(model.tree, _path_to(model.tree, Outcome.MONITOR)).path
+    texts = [
+        "När öppnar simhallen igen efter renoveringen?",
+        "Tack för en fin konsert i går!",
+        "Varför plogas inte Storgatan? Det är livsfarligt.",
+        "Hur söker man till sommarjobb?",
+        "Köp billiga solglasögon på www.example.com",
+        "Bra jobbat med julmarknaden!",
+        "Mitt personnummer är 19121212-1212, kan ni ringa mig?",
+        "Vilka tider har biblioteket i jul?",
+    ]
+    flags = [_flags_for(t) for t in texts]
+    owner_accounts = [accounts[i] for i in owner_indexes]
+    active = [a for a in accounts if a.status == AccountStatus.ACTIVE]
+    with transaction.atomic():
+        for start in range(0, ITEMS, 10_000):
+            items = []
+            for n in range(start, min(start + 10_000, ITEMS)):
+                storm = n < STORM
+                account = owner_accounts[n % OWNER_ACCOUNTS] if storm else active[n % len(active)]
+                published = now - (
+                    dt.timedelta(seconds=7 * n) if storm else dt.timedelta(minutes=3 * n)
+                )
+                text = texts[n % len(texts)]
+                item_flags = flags[n % len(texts)]
+                items.append(
+                    Item(
+                        account=account,
+                        platform_id=f"{PAGE_ID}_{n}",
+                        kind=ItemKind.COMMENT,
+                        author_name=f"Besökare {n}",
+                        author_platform_id=f"555{n}",
+                        text=f"{text} ({n})",
+                        published_at=published,
+                        captured_at=published + dt.timedelta(seconds=5),
+                        source=ItemSource.FACEBOOK,
+                        flags=item_flags,
+                        has_personal_data=bool(item_flags),
+                        status=ItemStatus.NEW if storm else ItemStatus.HANDLED,
+                        handled_at=None if storm else published + dt.timedelta(hours=3),
+                        handled_by=None if storm else account.created_by,
+                        outcome="" if storm else Outcome.MONITOR,
+                    )
+                )
+            Item.objects.bulk_create(items, batch_size=2000)
+            versions, actions = [], []
+            for item in items:
+                versions.append(
+                    ItemVersion(
+                        item=item,
+                        number=1,
+                        change=VersionChange.CREATED,
+                        text=item.text,
+                        changed_at=item.published_at,
+                        recorded_at=item.captured_at,
+                    )
+                )
+                actions.append(
+                    ModerationAction(
+                        item=item,
+                        kind=ActionKind.RECEIVED,
+                        created_at=item.captured_at,
+                        details={"source": item.source, "flags": item.flags},
+                    )
+                )
+                if item.status == ItemStatus.HANDLED:
+                    actions.append(
+                        ModerationAction(
+                            item=item,
+                            kind=ActionKind.TRIAGED,
+                            outcome=Outcome.MONITOR,
+                            actor=item.handled_by,
+                            created_at=item.handled_at,
+                            response_model=model,
+                            path=monitor_path,
+                        )
+                    )
+            ItemVersion.objects.bulk_create(versions, batch_size=2000)
+            ModerationAction.objects.bulk_create(actions, batch_size=2000)
+    storm_item = Item.objects.filter(account__in=owner_accounts, status=ItemStatus.NEW).first()
+    print(f"  seeded in {time.monotonic() - started:.0f} s", flush=True)
+    return {
+        "owner": owner,
+        "communicator": communicator,
+        "lookup_url": accounts[1].url,
+        "storm_item": storm_item.pk,
+    }
+
+
+def analyze() -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+
+def login_cookie(user) -> str:
+    """A session cookie for ``user``, as after a login (the same secret key as the server)."""
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+
+
+# --- servers and load ------------------------------------------------------------------------
+
+
+def start_gunicorn(module: str, env: dict, log: Path) -> tuple[subprocess.Popen, int]:
+    port = _free_port()
+    process = subprocess.Popen(  # noqa: S603 - gunicorn from this venv, fixed arguments
+        [sys.executable, "-m", "gunicorn", module, "--bind", f"127.0.0.1:{port}", *GUNICORN],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=log.open("w"),
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"{module} did not start; see {log}")
+        try:
+            http.client.HTTPConnection("127.0.0.1", port, timeout=2).connect()
+            return process, port
+        except OSError:
+            time.sleep(0.2)
+    process.terminate()
+    raise SystemExit(f"{module} did not start in time; see {log}")
+
+
+def fetch_once(port: int, page: Page, cookie: str) -> tuple[int, int]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    headers = {"Cookie": cookie} if cookie else {}
+    conn.request("GET", page.path, headers=headers)
+    response = conn.getresponse()
+    body = response.read()
+    return response.status, len(body)
+
+
+_RESULT = re.compile(r"RESULT (.*)")
+
+
+def run_wrk(wrk: str, args, port: int, page: Page, cookie: str, pool: Path | None) -> dict:
+    command = [
+        wrk,
+        "--threads",
+        str(args.threads),
+        "--connections",
+        str(args.connections),
+        "--duration",
+        f"{args.duration}s",
+        "--timeout",
+        "10s",
+        "--latency",
+    ]
+    if cookie:
+        command += ["--header", f"Cookie: {cookie}"]
+    if pool is not None:
+        command += ["--script", str(WRK_DIR / "webhook.lua")]
+    else:
+        command += ["--script", str(WRK_DIR / "report.lua")]
+    command.append(f"http://127.0.0.1:{port}{page.path}")
+    if pool is not None:
+        command += ["--", str(pool), str(args.threads)]
+    output = subprocess.run(  # noqa: S603 - wrk with fixed arguments, loopback only
+        command, capture_output=True, text=True, timeout=args.duration + 60, check=True
+    ).stdout
+    match = _RESULT.search(output)
+    if match is None:
+        raise SystemExit(f"wrk gave no result for {page.name}:\n{output}")
+    return {k: int(v) for k, v in (pair.split("=") for pair in match.group(1).split())}
+
+
+def webhook_pool(path: Path, size: int, run: str) -> list[str]:
+    """``size`` signed, distinct Facebook comment events, one per line; returns their SHA-256."""
+    hashes = []
+    created = int(time.time())
+    with path.open("w", encoding="utf-8") as out:
+        for n in range(size):
+            body = json.dumps(
+                {
+                    "object": "page",
+                    "entry": [
+                        {
+                            "id": PAGE_ID,
+                            "time": created,
+                            "changes": [
+                                {
+                                    "field": "feed",
+                                    "value": {
+                                        "item": "comment",
+                                        "verb": "add",
+                                        "comment_id": f"{run}_{n}",
+                                        "post_id": f"{PAGE_ID}_{run}",
+                                        "parent_id": f"{PAGE_ID}_{run}",
+                                        "from": {"id": f"777{n}", "name": f"Besökare {n}"},
+                                        "message": f"Fråga nummer {n}: när plogas gatan?",
+                                        "created_time": created,
+                                    },
+                                }
+                            ],
+                        }
+                    ],
+                },
+                ensure_ascii=False,
+                separators=(",", ":"),
+            ).encode("utf-8")
+            signature = hmac.new(APP_SECRET.encode(), body, hashlib.sha256).hexdigest()
+            out.write(f"sha256={signature}\t{body.decode('utf-8')}\n")
+            hashes.append(hashlib.sha256(body).hexdigest())
+    return hashes
+
+
+def _check_stored(stats: dict, pool_hashes: list[str]) -> str:
+    """Every accepted event is stored exactly once: count the run's rows by body hash. Requests
+    still in flight when wrk stops are stored but not counted as accepted, so up to one per
+    connection more may be stored. Returns a note when something is off."""
+    from django.db import connection
+
+    from moderation.models import RawEvent
+
+    time.sleep(1)  # the requests in flight when wrk stopped
+    sent = set(pool_hashes)
+    stored = [h for h in RawEvent.objects.values_list("body_sha256", flat=True) if h in sent]
+    connection.close()
+    accepted = stats["requests"] - stats["status_errors"]
+    print(
+        f"    webhook: {accepted:,} accepted, {len(stored):,} stored, "
+        f"{len(set(stored)):,} distinct",
+        flush=True,
+    )
+    if stats["wrapped"]:
+        return "the event pool ran out"
+    if len(set(stored)) != len(stored):
+        return "an event was stored twice"
+    if not accepted <= len(stored) <= accepted + stats.get("connections", 256):
+        return f"{accepted - len(stored)} accepted events not stored"
+    return ""
+
+
+def _clean_redis(env: dict) -> None:
+    """Drop what the run left in Redis: its cached copies and the unprocessed webhook tasks."""
+    import redis
+
+    prefix = env["CACHE_URL"].rsplit("key_prefix=", 1)[1]
+    client = redis.Redis.from_url(env["CELERY_BROKER_URL"])
+    for pattern in (f"{prefix}:*", "_kombu.binding.*"):
+        for key in client.scan_iter(pattern):
+            client.delete(key)
+    client.delete("celery")
+
+
+def pages(data: dict) -> list[Page]:
+    lookup = data["lookup_url"]
+    deep = max(1, STORM // 50 // 2)
+    return [
+        Page("bare Django page", "bare", "/"),
+        Page("public list", "app", "/offentlig/"),
+        Page("public list, JSON", "app", "/offentlig/konton.json"),
+        Page("public list, CSV", "app", "/offentlig/konton.csv"),
+        Page("lookup", "app", f"/offentlig/kontrollera/?url={lookup}"),
+        Page("registry dashboard (communicator)", "app", "/konton/", "communicator"),
+        Page("archive overview (communicator)", "app", "/arkiv/", "communicator"),
+        Page("owner's queue, first page", "app", "/moderering/", "owner"),
+        Page(f"owner's queue, page {deep}", "app", f"/moderering/?sida={deep}", "owner"),
+        Page("owner's queue, search", "app", f"/moderering/?q={SEARCH_WORD}", "owner"),
+        Page("triage page", "app", f"/moderering/objekt/{data['storm_item']}/", "owner"),
+        Page("webhook intake (signed)", "app", "/moderering/webhooks/facebook/", "", "POST"),
+    ]
+
+
+def table(results: list[Result], bare_rate: float) -> str:
+    lines = [
+        "| page | req/s | p50 ms | p95 ms | share of the bare page |",
+        "| --- | ---: | ---: | ---: | ---: |",
+    ]
+    for r in results:
+        share = f"{r.rate / bare_rate:.2f}" if bare_rate and not r.note else "–"
+        name = f"{r.page.name} ({r.note})" if r.note else r.page.name
+        lines.append(f"| {name} | {r.rate:,.0f} | {r.p50_ms:.1f} | {r.p95_ms:.1f} | {share} |")
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=int, default=10, help="seconds of load per page")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--database-url", default=DEFAULT_DATABASE)
+    parser.add_argument("--redis-url", default=DEFAULT_REDIS, help="cache and broker")
+    parser.add_argument("--redis-db", type=int, default=13)
+    parser.add_argument("--reuse", action="store_true", help="keep the seeded database")
+    parser.add_argument("--only", default="", help="comma-separated page names (bare is kept)")
+    args = parser.parse_args()
+    if not 1 <= args.duration <= 60 or not 1 <= args.threads <= 8:
+        parser.error("--duration must be 1..60 s and --threads 1..8")
+    if not args.threads <= args.connections <= 256:
+        parser.error("--connections must be between --threads and 256")
+    wrk = _require_wrk()
+    _require_loopback(args.database_url, "the database")
+    _require_loopback(args.redis_url, "Redis")
+
+    tmp = Path(tempfile.mkdtemp(prefix="side-by-side-"))
+    env = _app_env(args, tmp)
+    os.environ.update(env)
+    sys.path.insert(0, str(ROOT))
+    if not args.reuse:
+        print(f"Creating {args.database_url.rsplit('/', 1)[1]} …", flush=True)
+        _recreate_database(args.database_url)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from accounts.models import User
+    from moderation.models import Item, ItemStatus
+
+    if args.reuse and User.objects.filter(username="olle.agare").exists():
+        owner = User.objects.get(username="olle.agare")
+        communicator = User.objects.get(username="karin.kommunikator")
+        data = {
+            "owner": owner,
+            "communicator": communicator,
+            "lookup_url": "https://www.instagram.com/haparanda0001",
+            "storm_item": Item.objects.filter(status=ItemStatus.NEW).order_by("pk").first().pk,
+        }
+    else:
+        print(f"Seeding {ACCOUNTS} accounts and {ITEMS} items …", flush=True)
+        data = seed()
+    analyze()
+    call_command("collectstatic", interactive=False, verbosity=0)
+    cookies = {
+        "": "",
+        "owner": login_cookie(data["owner"]),
+        "communicator": login_cookie(data["communicator"]),
+    }
+    connection.close()
+
+    bare_env = {**os.environ, "DJANGO_SETTINGS_MODULE": "benchmarks.bare.settings"}
+    bare, bare_port = start_gunicorn("benchmarks.bare.wsgi", bare_env, tmp / "bare.log")
+    app, app_port = start_gunicorn("haparanda_social.wsgi", env, tmp / "app.log")
+    ports = {"bare": bare_port, "app": app_port}
+    run = f"bench{int(time.time())}"
+    pool = tmp / "webhook-pool.tsv"
+    # Enough distinct events that none is sent twice at up to 5 000 a second.
+    pool_hashes = webhook_pool(pool, 5_000 * args.duration, run)
+
+    wanted = {name.strip() for name in args.only.split(",") if name.strip()}
+    results: list[Result] = []
+    try:
+        for page in pages(data):
+            if wanted and page.server != "bare" and page.name not in wanted:
+                continue
+            port = ports[page.server]
+            cookie = cookies[page.who]
+            status = 200
+            if page.method == "GET":
+                status, _ = fetch_once(port, page, cookie)
+            print(f"  {page.name}: {page.path} → {status}", flush=True)
+            stats = run_wrk(wrk, args, port, page, cookie, pool if page.method == "POST" else None)
+            result = Result(
+                page=page,
+                status=status,
+                requests=stats["requests"],
+                seconds=stats["duration_us"] / 1e6,
+                p50_ms=stats["p50_us"] / 1000,
+                p95_ms=stats["p95_us"] / 1000,
+                errors=stats["status_errors"] + stats["timeouts"] + stats["read_errors"],
+            )
+            if status != 200:
+                result.note = f"HTTP {status}"
+            elif result.errors:
+                result.note = f"{result.errors} errors"
+            if page.method == "POST":
+                result.note = result.note or _check_stored(stats, pool_hashes)
+                result.page.name += f" ({stats['requests'] - stats['status_errors']:,} accepted)"
+            results.append(result)
+    finally:
+        for process in (app, bare):
+            process.terminate()
+        for process in (app, bare):
+            process.wait(timeout=30)
+
+    _clean_redis(env)
+    bare_rate = results[0].rate
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    header = (
+        f"{stamp}; {ACCOUNTS:,} accounts (every tenth closed), {ITEMS:,} items "
+        f"({STORM:,} unhandled on one owner's {OWNER_ACCOUNTS} accounts); gunicorn "
+        f"{' '.join(GUNICORN[:4])}; wrk {args.threads} threads × {args.connections} "
+        f"connections × {args.duration} s; {os.cpu_count()} CPUs"
+    )
+    text = header + "\n\n" + table(results, bare_rate) + "\n"
+    print()
+    print(text)
+    RESULTS.mkdir(exist_ok=True)
+    out = RESULTS / f"side_by_side-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}.md"
+    out.write_text(text, encoding="utf-8")
+    print(f"Written to {out.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
