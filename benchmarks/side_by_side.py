@@ -66,6 +66,7 @@ class Page:
     path: str
     who: str = ""  # "", "owner" or "communicator"
     method: str = "GET"
+    conditional: bool = False  # send the ETag back: the visitor's copy is current (304)
 
 
 @dataclass
@@ -483,19 +484,22 @@ def start_gunicorn(module: str, env: dict, log: Path) -> tuple[subprocess.Popen,
     raise SystemExit(f"{module} did not start in time; see {log}")
 
 
-def fetch_once(port: int, page: Page, cookie: str) -> tuple[int, int]:
+def fetch_once(port: int, page: Page, cookie: str) -> tuple[int, str]:
+    """GET the page once; its status and its ETag."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     headers = {"Cookie": cookie} if cookie else {}
     conn.request("GET", page.path, headers=headers)
     response = conn.getresponse()
-    body = response.read()
-    return response.status, len(body)
+    response.read()
+    return response.status, response.getheader("ETag", "")
 
 
 _RESULT = re.compile(r"RESULT (.*)")
 
 
-def run_wrk(wrk: str, args, port: int, page: Page, cookie: str, pool: Path | None) -> dict:
+def run_wrk(
+    wrk: str, args, port: int, page: Page, cookie: str, pool: Path | None, etag: str = ""
+) -> dict:
     command = [
         wrk,
         "--threads",
@@ -510,6 +514,8 @@ def run_wrk(wrk: str, args, port: int, page: Page, cookie: str, pool: Path | Non
     ]
     if cookie:
         command += ["--header", f"Cookie: {cookie}"]
+    if etag:
+        command += ["--header", f"If-None-Match: {etag}"]
     if pool is not None:
         command += ["--script", str(WRK_DIR / "webhook.lua")]
     else:
@@ -615,6 +621,13 @@ def pages(data: dict) -> list[Page]:
         Page("json", "public list, JSON", "app", "/offentlig/konton.json"),
         Page("csv", "public list, CSV", "app", "/offentlig/konton.csv"),
         Page("lookup", "lookup", "app", f"/offentlig/kontrollera/?url={lookup}"),
+        Page(
+            "revalidate",
+            "public list, revalidated (304)",
+            "app",
+            "/offentlig/",
+            conditional=True,
+        ),
         Page("dashboard", "registry dashboard (communicator)", "app", "/konton/", "communicator"),
         Page("archive", "archive overview (communicator)", "app", "/arkiv/", "communicator"),
         Page("queue", "owner's queue, first page", "app", "/moderering/", "owner"),
@@ -639,12 +652,22 @@ def table(results: list[Result], bare_rate: float) -> str:
 
 def _measure(wrk, args, page: Page, port: int, cookies, pool, pool_hashes) -> Result:
     cookie = cookies[page.who]
-    status = 200
+    status, etag = 200, ""
     if page.method == "GET":
         # Once before the load: the status goes into the table, and caches are warm.
-        status, _ = fetch_once(port, page, cookie)
+        status, etag = fetch_once(port, page, cookie)
+    if page.conditional and not etag:
+        status = 0
     print(f"  {page.name}: {page.method} {page.path[:70]} → {status}", flush=True)
-    stats = run_wrk(wrk, args, port, page, cookie, pool if page.method == "POST" else None)
+    stats = run_wrk(
+        wrk,
+        args,
+        port,
+        page,
+        cookie,
+        pool if page.method == "POST" else None,
+        etag if page.conditional else "",
+    )
     result = Result(
         page=page,
         status=status,
@@ -655,7 +678,7 @@ def _measure(wrk, args, page: Page, port: int, cookies, pool, pool_hashes) -> Re
         errors=stats["status_errors"] + stats["timeouts"] + stats["read_errors"],
     )
     if status != 200:
-        result.note = f"HTTP {status}"
+        result.note = f"HTTP {status}" if status else "no ETag"
     elif result.errors:
         result.note = f"{result.errors:,} errors"
     if page.method == "POST":
@@ -675,8 +698,8 @@ def main() -> int:
     parser.add_argument(
         "--only",
         default="",
-        help="comma-separated keys: list, json, csv, lookup, dashboard, archive, queue, deep, "
-        "search, triage, webhook (the bare page is always measured)",
+        help="comma-separated keys: list, json, csv, lookup, revalidate, dashboard, archive, "
+        "queue, deep, search, triage, webhook (the bare page is always measured)",
     )
     args = parser.parse_args()
     if not 1 <= args.duration <= 60 or not 1 <= args.threads <= 8:
