@@ -176,3 +176,47 @@ def test_the_english_list_is_stored_apart_from_the_swedish(anonymous_client, act
     english = anonymous_client.get("/en" + LIST)
     assert swedish["ETag"] != english["ETag"]
     assert swedish.content != english.content
+
+
+def _changed_in_another_process(account, name):
+    """What another web worker or the Celery worker leaves behind: committed rows and a new
+    version number, with nothing said to this process."""
+    from django.db.models import F
+    from django.utils import timezone
+
+    from accounts.models import PublicRegistryVersion, SocialAccount
+
+    SocialAccount.objects.filter(pk=account.pk).update(display_name=name)
+    raised = PublicRegistryVersion.objects.filter(pk=1).update(
+        number=F("number") + 1, changed_at=timezone.now()
+    )
+    if not raised:
+        PublicRegistryVersion.objects.create(pk=1, number=1)
+
+
+def test_a_change_in_another_process_shows_within_the_version_interval(
+    anonymous_client, active_account, settings, monkeypatch
+):
+    import accounts.public_cache as public_cache
+
+    settings.PUBLIC_CACHE_VERSION_SECONDS = 1.0
+    clock = [1000.0]
+    monkeypatch.setattr(public_cache.time, "monotonic", lambda: clock[0])
+    assert "Haparanda kultur" in _names(anonymous_client)
+
+    _changed_in_another_process(active_account, "Haparanda kulturliv")
+    clock[0] += 0.5
+    assert "Haparanda kultur" in _names(anonymous_client)  # still the version read 0.5 s ago
+    clock[0] += 0.6
+    assert "Haparanda kulturliv" in _names(anonymous_client)
+
+
+def test_with_no_interval_the_version_is_read_on_every_request(
+    anonymous_client, active_account, settings, django_assert_num_queries
+):
+    settings.PUBLIC_CACHE_VERSION_SECONDS = 0
+    assert "Haparanda kultur" in _names(anonymous_client)
+    with django_assert_num_queries(1):
+        anonymous_client.get(JSON)
+    _changed_in_another_process(active_account, "Haparanda kulturliv")
+    assert "Haparanda kulturliv" in _names(anonymous_client)
