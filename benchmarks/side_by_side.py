@@ -572,10 +572,10 @@ def webhook_pool(path: Path, size: int, run: str) -> list[str]:
     return hashes
 
 
-def _check_stored(stats: dict, pool_hashes: list[str], connections: int) -> str:
+def _check_stored(stats: dict, pool_hashes: list[str], connections: int) -> tuple[str, str]:
     """Every accepted event is stored exactly once: count the run's rows by body hash. Requests
     still in flight when wrk stops are stored but not counted as accepted, so up to one per
-    connection more may be stored. Returns a note when something is off."""
+    connection more may be stored. Returns the counts, and a note when something is off."""
     from django.db import connection
 
     from moderation.models import RawEvent
@@ -590,13 +590,14 @@ def _check_stored(stats: dict, pool_hashes: list[str], connections: int) -> str:
         f"{len(set(stored)):,} distinct",
         flush=True,
     )
+    counts = f"{accepted:,} accepted, {len(stored):,} stored, {len(set(stored)):,} distinct"
     if stats["wrapped"]:
-        return "the event pool ran out"
+        return counts, "the event pool ran out"
     if len(set(stored)) != len(stored):
-        return "an event was stored twice"
+        return counts, "an event was stored twice"
     if not accepted <= len(stored) <= accepted + connections:
-        return f"{accepted - len(stored)} accepted events not stored"
-    return ""
+        return counts, f"{accepted - len(stored)} accepted events not stored"
+    return counts, ""
 
 
 def _clean_redis(env: dict) -> None:
@@ -682,7 +683,9 @@ def _measure(wrk, args, page: Page, port: int, cookies, pool, pool_hashes) -> Re
     elif result.errors:
         result.note = f"{result.errors:,} errors"
     if page.method == "POST":
-        result.note = result.note or _check_stored(stats, pool_hashes, args.connections)
+        counts, problem = _check_stored(stats, pool_hashes, args.connections)
+        page.name += f" ({counts})"
+        result.note = result.note or problem
     return result
 
 
