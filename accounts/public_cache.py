@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import re
 import threading
 import time
 from collections import OrderedDict
@@ -27,8 +28,9 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.http import HttpResponse
 from django.utils import timezone, translation
-from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.http import http_date, quote_etag
+from django.utils.text import compress_string
 
 from .models import PublicRegistryVersion
 
@@ -139,17 +141,24 @@ def _read_version() -> tuple[int, datetime.datetime | None]:
     return number, changed_at
 
 
-def _freeze(response: HttpResponse) -> tuple[int, bytes, list[tuple[str, str]]]:
+def _freeze(response: HttpResponse) -> tuple[int, bytes, bytes, list[tuple[str, str]]]:
+    """The answer as stored: plain and gzipped (compressed once, not on every request; the
+    pages hold nothing secret, so compressing them reveals nothing)."""
     headers = [(h, response[h]) for h in _KEPT_HEADERS if response.has_header(h)]
-    return response.status_code, response.content, headers
+    return response.status_code, response.content, compress_string(response.content), headers
 
 
-def _thaw(stored) -> HttpResponse:
-    status, content, headers = stored
-    response = HttpResponse(content, status=status)
+def _thaw(stored, *, gzipped: bool) -> HttpResponse:
+    status, content, compressed, headers = stored
+    response = HttpResponse(compressed if gzipped else content, status=status)
     for header, value in headers:
         response[header] = value
+    if gzipped:
+        response["Content-Encoding"] = "gzip"
     return response
+
+
+_ACCEPTS_GZIP = re.compile(r"\bgzip\b")
 
 
 def cached_public(view=None, *, max_age: int, personal_when_logged_in: bool):
@@ -178,7 +187,9 @@ def cached_public(view=None, *, max_age: int, personal_when_logged_in: bool):
             digest = hashlib.sha256(
                 f"{language}\n{request.get_full_path()}".encode("utf-8", "surrogateescape")
             ).hexdigest()[:32]
-            etag = quote_etag(f"{version}-{digest}")
+            gzipped = bool(_ACCEPTS_GZIP.search(request.headers.get("Accept-Encoding", "")))
+            # Each encoding is its own representation, with its own ETag.
+            etag = quote_etag(f"{version}-{digest}{'-gz' if gzipped else ''}")
             last_modified = int(changed_at.timestamp()) if changed_at else None
 
             response = get_conditional_response(request, etag=etag, last_modified=last_modified)
@@ -189,9 +200,7 @@ def cached_public(view=None, *, max_age: int, personal_when_logged_in: bool):
                     stored = cache.get(key)
                     if stored is not None:
                         _local_put(key, stored)
-                if stored is not None:
-                    response = _thaw(stored)
-                else:
+                if stored is None:
                     response = view(request, *args, **kwargs)
                     # A page that set a CSRF cookie carries a token of its own: never share it.
                     if response.status_code == 200 and not request.META.get(
@@ -200,7 +209,10 @@ def cached_public(view=None, *, max_age: int, personal_when_logged_in: bool):
                         stored = _freeze(response)
                         cache.set(key, stored, CACHE_SECONDS)
                         _local_put(key, stored)
+                if stored is not None:
+                    response = _thaw(stored, gzipped=gzipped)
             if response.status_code in (200, 304):
+                patch_vary_headers(response, ["Accept-Encoding"])
                 response["ETag"] = etag
                 if last_modified is not None:
                     response["Last-Modified"] = http_date(last_modified)

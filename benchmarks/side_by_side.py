@@ -54,6 +54,8 @@ STORM = 20_000  # unhandled, on the owner's accounts
 OWNER_ACCOUNTS = 10
 SEARCH_WORD = "simhallen"
 
+# What a browser sends; every page, the bare one included, is asked the same way.
+ACCEPT_ENCODING = "gzip, deflate"
 # gunicorn, the same for the bare page and the app.
 GUNICORN = ["--workers", "2", "--worker-class", "sync", "--log-level", "warning"]
 
@@ -487,7 +489,7 @@ def start_gunicorn(module: str, env: dict, log: Path) -> tuple[subprocess.Popen,
 def fetch_once(port: int, page: Page, cookie: str) -> tuple[int, str]:
     """GET the page once; its status and its ETag."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    headers = {"Cookie": cookie} if cookie else {}
+    headers = {"Accept-Encoding": ACCEPT_ENCODING, **({"Cookie": cookie} if cookie else {})}
     conn.request("GET", page.path, headers=headers)
     response = conn.getresponse()
     response.read()
@@ -514,6 +516,8 @@ def run_wrk(
     ]
     if cookie:
         command += ["--header", f"Cookie: {cookie}"]
+    if page.method == "GET":
+        command += ["--header", f"Accept-Encoding: {ACCEPT_ENCODING}"]
     if etag:
         command += ["--header", f"If-None-Match: {etag}"]
     if pool is not None:

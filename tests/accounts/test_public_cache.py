@@ -220,3 +220,26 @@ def test_with_no_interval_the_version_is_read_on_every_request(
         anonymous_client.get(JSON)
     _changed_in_another_process(active_account, "Haparanda kulturliv")
     assert "Haparanda kulturliv" in _names(anonymous_client)
+
+
+@pytest.mark.parametrize("url", [LIST, JSON, CSV])
+def test_a_browser_that_accepts_gzip_gets_the_stored_compressed_copy(
+    anonymous_client, active_account, url
+):
+    import gzip
+
+    plain = anonymous_client.get(url)
+    packed = anonymous_client.get(url, HTTP_ACCEPT_ENCODING="gzip, deflate, br")
+    assert "Content-Encoding" not in plain
+    assert packed["Content-Encoding"] == "gzip"
+    assert gzip.decompress(packed.content) == plain.content
+    assert len(packed.content) < len(plain.content)
+    assert packed["Content-Type"] == plain["Content-Type"]
+    # Two representations: each has its own ETag, and caches keep them apart.
+    assert packed["ETag"] != plain["ETag"]
+    assert "Accept-Encoding" in packed["Vary"]
+    assert "Accept-Encoding" in plain["Vary"]
+    again = anonymous_client.get(
+        url, HTTP_ACCEPT_ENCODING="gzip", HTTP_IF_NONE_MATCH=packed["ETag"]
+    )
+    assert again.status_code == 304
