@@ -813,6 +813,8 @@ def main() -> int:
     out = RESULTS / f"side_by_side-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}.md"
     out.write_text(text, encoding="utf-8")
     print(f"Written to {out.relative_to(ROOT)}")
+    # The event pool and the server logs; kept only when the run failed on the way.
+    shutil.rmtree(tmp, ignore_errors=True)
     return 0
 
 
