@@ -711,7 +711,9 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--database-url", default=DEFAULT_DATABASE)
     parser.add_argument("--redis-url", default=DEFAULT_REDIS, help="cache and broker")
-    parser.add_argument("--redis-db", type=int, default=13)
+    parser.add_argument(
+        "--redis-db", type=int, default=11, help="a Redis database of its own (the tests use 13)"
+    )
     parser.add_argument("--reuse", action="store_true", help="keep the seeded database")
     parser.add_argument(
         "--only",
