@@ -12,6 +12,9 @@ lint:
 format:
 	.venv/bin/ruff check --fix . && .venv/bin/ruff format .
 
+bench:  ## app pages side by side with a bare Django page (PostgreSQL, Redis, wrk on 127.0.0.1)
+	.venv/bin/python benchmarks/side_by_side.py
+
 messages:  ## extract and compile translations (Swedish is the default language)
 	.venv/bin/python manage.py makemessages -l sv -l en --ignore=.venv --ignore=staticfiles
 	.venv/bin/python manage.py compilemessages --ignore=.venv

@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from .models import Absence, AccountDecision, AccountRole, Department, SocialAccount, User
+from .public_cache import registry_changed
 
 
 class NoDeleteMixin:
@@ -30,6 +31,11 @@ class DepartmentAdmin(NoDeleteMixin, admin.ModelAdmin):
     list_display = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}
     search_fields = ("name",)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        # The public list shows departments by name and filters by short name.
+        registry_changed()
 
 
 class AccountRoleInline(admin.TabularInline):

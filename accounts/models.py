@@ -604,3 +604,24 @@ class AccountDecision(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} – {self.account} ({self.created_at:%Y-%m-%d})"
+
+
+class PublicRegistryVersion(models.Model):
+    """One row that counts the committed changes to what the public sees (R7, R24).
+
+    The public pages and feeds are cached under this number (``accounts.public_cache``). It is
+    raised in the same transaction as the change, so it locks the row: two changes commit one
+    after the other, and each commit leaves a number no earlier reader has seen. A cached copy is
+    therefore never served for data that changed after it was built, in any process, whatever
+    cache backend holds the copies.
+    """
+
+    number = models.PositiveBigIntegerField(_("version"), default=0)
+    changed_at = models.DateTimeField(_("changed"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("public registry version")
+        verbose_name_plural = _("public registry versions")
+
+    def __str__(self) -> str:
+        return f"{self.number} ({self.changed_at:%Y-%m-%d %H:%M})"

@@ -1,7 +1,9 @@
 """The public face of the registry: no login, nothing but what is public (R7, R24, R26).
 
-Every page and feed here is read-only, cacheable and built from ``public_selectors``. The HTML
-pages are cached publicly only for anonymous visitors: a logged-in employee sees their name in
+Every page and feed here is read-only, cacheable and built from ``public_selectors``. The list,
+its feeds and the lookup are kept rendered under the registry's version (``public_cache``) and
+answer conditional requests with 304. The HTML pages are cached publicly only for anonymous
+visitors: a logged-in employee sees their name in
 the header, so their copy is private. The anonymous header carries no CSRF token (the language
 switch is a link), so a shared cache never hands one visitor's token to another.
 """
@@ -26,6 +28,7 @@ from django.views.decorators.http import require_safe
 
 from archiving.selectors import public_snapshots_for
 
+from . import public_cache
 from . import public_selectors as selectors
 from .models import Platform
 from .platforms import parse_profile_url
@@ -40,7 +43,10 @@ PUBLIC_MAX_AGE = 300  # seconds; the list changes a few times a year, five minut
 
 
 def _cached_page(view):
-    """Public cache for anonymous visitors, private for logged-in staff (their name is shown)."""
+    """Public cache for anonymous visitors, private for logged-in staff (their name is shown).
+
+    For pages that show more than the registry (the account page lists archive snapshots), so
+    they are rendered afresh and only marked cacheable for proxies."""
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
@@ -55,17 +61,15 @@ def _cached_page(view):
     return wrapper
 
 
-def _cached_feed(view):
-    """Feeds hold nothing personal to the reader, so every answer may be cached publicly."""
+def _registry_page(view):
+    """A page built from the registry alone: anonymous visitors get the copy stored under the
+    current registry version (and 304 when theirs is current); staff see theirs, private."""
+    return public_cache.cached_public(view, max_age=PUBLIC_MAX_AGE, personal_when_logged_in=True)
 
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        response = view(request, *args, **kwargs)
-        if response.status_code == 200:
-            patch_cache_control(response, public=True, max_age=PUBLIC_MAX_AGE)
-        return response
 
-    return wrapper
+def _registry_feed(view):
+    """Feeds hold nothing personal to the reader, so one stored copy serves everyone."""
+    return public_cache.cached_public(view, max_age=PUBLIC_MAX_AGE, personal_when_logged_in=False)
 
 
 def _frameable_by_embed_origins(view):
@@ -184,7 +188,7 @@ def _records(accounts) -> list[dict]:
 
 
 @require_safe
-@_cached_page
+@_registry_page
 def account_list(request):
     form, filters, result = _filtered_list(request)
     return _render(
@@ -203,7 +207,7 @@ def account_list(request):
 
 @require_safe
 @_frameable_by_embed_origins
-@_cached_page
+@_registry_page
 def account_list_embed(request):
     form, filters, result = _filtered_list(request)
     return _render(
@@ -234,7 +238,7 @@ def account_detail(request, pk: int):
 
 
 @require_safe
-@_cached_page
+@_registry_page
 def verify(request):
     """Is this address an official account of the municipality? (R7)"""
     form = VerifyForm(request.GET if "url" in request.GET else None)
@@ -267,7 +271,7 @@ def verify(request):
 
 
 @require_safe
-@_cached_feed
+@_registry_feed
 def account_list_json(request):
     result, error = _feed_list(request)
     if error is not None:
@@ -314,14 +318,14 @@ def _csv_response(request, *, delimiter: str, filename: str):
 
 
 @require_safe
-@_cached_feed
+@_registry_feed
 def account_list_csv(request):
     """The list as standard CSV (RFC 4180, comma-separated), for programs and open-data use."""
     return _csv_response(request, delimiter=",", filename="haparanda-sociala-medier.csv")
 
 
 @require_safe
-@_cached_feed
+@_registry_feed
 def account_list_csv_excel(request):
     """The list for Excel with Swedish settings, which opens a CSV file by double-click with the
     list separator of the region: a semicolon in sv-SE, where the comma is the decimal sign.
@@ -352,7 +356,7 @@ def accessibility_statement(request):
 
 
 @require_safe
-@_cached_feed
+@_registry_feed
 def verify_json(request):
     form = VerifyForm({"url": request.GET.get("url", "")})
     if not form.is_valid():

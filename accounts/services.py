@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from .closing import get_closure_hook
 from .models import (
     EDITABLE_STATUSES,
+    PUBLIC_STATUSES,
     Absence,
     AccountDecision,
     AccountRole,
@@ -46,6 +47,7 @@ from .permissions import (
     is_communicator,
 )
 from .platforms import parse_profile_url
+from .public_cache import registry_changed
 from .validators import validate_not_a_secret
 
 # The fields of the anmälan (R2) that an applicant fills in, besides the profile address.
@@ -111,6 +113,10 @@ def _decide(
         account=account, kind=kind, actor=actor, comment=comment or "", details=details
     )
     decision.save()
+    # Every registry change passes here; one on an account the public can see (approved,
+    # closing or closed) makes the cached public list, feeds and lookup out of date.
+    if account.status in PUBLIC_STATUSES:
+        registry_changed()
     return decision
 
 

@@ -15,6 +15,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from haparanda_social.paging import paginate
+
 from . import selectors, services
 from .forms import (
     AbsenceChangeForm,
@@ -81,7 +83,11 @@ def dashboard(request):
     status = request.GET.get("status", "")
     if status not in AccountStatus.values:
         status = ""
-    accounts = list(selectors.registry_for(user, department=department, status=status or None))
+    # A page of the register at a time (50), counted by the database: the communicator's
+    # register holds every account of the municipality.
+    page, page_query = paginate(
+        request, selectors.registry_for(user, department=department, status=status or None)
+    )
     rows = [
         (
             a,
@@ -89,10 +95,12 @@ def dashboard(request):
             if a.status in (AccountStatus.ACTIVE, AccountStatus.CLOSING)
             else None,
         )
-        for a in accounts
+        for a in page
     ]
     context = {
         "rows": rows,
+        "page_obj": page,
+        "page_query": page_query,
         "departments": departments,
         "statuses": AccountStatus.choices,
         "selected_department": department.slug if department else "",

@@ -7,6 +7,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from haparanda_social.paging import paginate
+
 from . import selectors, services
 from .forms import ChangeSnapshotForm, FlaggedDownloadForm
 from .permissions import (
@@ -15,7 +17,6 @@ from .permissions import (
     may_see_any_archive,
 )
 
-PAGE_SIZE = 100
 COUNT_LABELS = {
     "decisions": gettext_lazy("Decisions"),
     "items": gettext_lazy("Posts, comments and messages"),
@@ -31,8 +32,12 @@ COUNT_LABELS = {
 def overview(request):
     if not may_see_any_archive(request.user):
         raise PermissionDenied
-    snapshots = selectors.snapshots_visible_to(request.user)[:PAGE_SIZE]
-    return render(request, "archiving/overview.html", {"snapshots": snapshots})
+    page, page_query = paginate(request, selectors.snapshots_visible_to(request.user))
+    return render(
+        request,
+        "archiving/overview.html",
+        {"snapshots": page, "page_obj": page, "page_query": page_query},
+    )
 
 
 def _account_page(request, account, form, status=200):

@@ -104,6 +104,19 @@ else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --- Cache --------------------------------------------------------------------------------------
+# Holds the rendered public list, feeds and lookup (accounts.public_cache). Redis in production
+# (redis://host:6379/1, through django-redis); the embedded default keeps copies in each
+# process's memory, which stays correct because a copy is keyed by the registry version read
+# from the database. A Redis that is down costs speed, not answers: the page is rendered afresh.
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+if CACHES["default"]["BACKEND"].startswith("django_redis."):
+    CACHES["default"].setdefault("OPTIONS", {})["IGNORE_EXCEPTIONS"] = True
+# How long a web process trusts the registry version it read before reading it again: the
+# longest a change made in another process (another web worker, the Celery worker) takes to
+# show on the public pages. 0 reads it on every request.
+PUBLIC_CACHE_VERSION_SECONDS = env.float("PUBLIC_CACHE_VERSION_SECONDS", default=1.0)
+
 # --- Authentication -----------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [

@@ -30,6 +30,21 @@ def _swedish(settings):
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: its database starts again at registry version 0,
+    so a copy another test stored under that number must not answer."""
+    from django.core.cache import cache
+
+    from accounts.public_cache import forget_local_copies
+
+    cache.clear()
+    forget_local_copies()
+    yield
+    cache.clear()
+    forget_local_copies()
+
+
+@pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Stored files (archival packages made when an account closes) go to a folder per test.

@@ -139,26 +139,32 @@ def raw_event_store(
     """Store the body exactly as received and hand its processing to a worker after commit.
 
     A replay of the same delivery (the same bytes to the same hook) is recognised by its
-    SHA-256 and stored once: the event already kept is returned."""
+    SHA-256 and stored once: the event already kept is returned.
+
+    One indexed look-up and one INSERT, each committed on its own (no BEGIN/COMMIT around them:
+    the webhook answers Meta's bursts, and each round trip counts; a transaction would not stop
+    two simultaneous replays either, and processing applies changes by the platform's own ids
+    and times, so a second copy changes nothing). Called inside a transaction, the event and its
+    task wait for that transaction's commit instead.
+    """
+    from ..tasks import process_raw_event
+
     raw = body if isinstance(body, bytes) else body.encode("utf-8", errors="surrogatepass")
     digest = hashlib.sha256(raw).hexdigest()
-    with transaction.atomic():
-        existing = RawEvent.objects.filter(source=source, body_sha256=digest).first()
-        if existing is not None:
-            logger.info("%s delivery replayed; kept once as event %s", source, existing.pk)
-            return existing
-        event = RawEvent.objects.create(
-            source=source,
-            body=storable_text(raw.decode("utf-8", errors="replace")),
-            raw_body=raw,
-            body_sha256=digest,
-            config=config,
-        )
-        from ..tasks import process_raw_event
-
-        # Robust: with the broker down the event is still stored and acknowledged; beat's sweep
-        # processes it later.
-        transaction.on_commit(lambda: process_raw_event.delay(event.pk), robust=True)
+    existing = RawEvent.objects.filter(source=source, body_sha256=digest).first()
+    if existing is not None:
+        logger.info("%s delivery replayed; kept once as event %s", source, existing.pk)
+        return existing
+    event = RawEvent.objects.create(
+        source=source,
+        body=storable_text(raw.decode("utf-8", errors="replace")),
+        raw_body=raw,
+        body_sha256=digest,
+        config=config,
+    )
+    # Robust: with the broker down the event is still stored and acknowledged; beat's sweep
+    # processes it later.
+    transaction.on_commit(lambda: process_raw_event.delay(event.pk), robust=True)
     return event
 
 

@@ -1,5 +1,7 @@
 """The staff pages under /arkiv/: the communicator and the account's owner only."""
 
+import datetime as dt
+
 import pytest
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -142,8 +144,9 @@ def test_the_overview_keeps_a_constant_number_of_queries(
 ):
     for _n in range(5):
         pending_snapshot(account)
-    # session, user, the snapshots with their account, department and requester.
-    with django_assert_num_queries(3):
+    # session, user, the number of snapshots, the page of snapshots with their account,
+    # department and requester.
+    with django_assert_num_queries(4):
         response = communicator_client.get(reverse("archiving:overview"))
     assert response.status_code == 200
     assert response.content.decode().count("/arkiv/paket/") == 5
@@ -248,3 +251,50 @@ def test_a_missing_package_is_not_found_and_nothing_is_recorded(
     assert "Paketfilen saknas" in communicator_client.get(url).content.decode()
     assert communicator_client.post(url, {"reason": "Försöker ändå"}).status_code == 404
     assert not complete.flagged_downloads.exists()
+
+
+def _bulk_snapshots(account, n):
+    Snapshot.objects.bulk_create(
+        Snapshot(
+            account=account,
+            kind=SnapshotKind.MANUAL,
+            period_start=dt.date(2025, 1, 1),
+            period_end=dt.date(2025, 12, 31),
+            reason=f"Kopia {i:04d}",
+        )
+        for i in range(n)
+    )
+
+
+def test_the_overview_costs_the_same_at_10_and_1000_snapshots(
+    communicator_client, account, django_assert_num_queries
+):
+    url = reverse("archiving:overview")
+    _bulk_snapshots(account, 10)
+    # session, user, the number of snapshots, one page with account, department and requester.
+    with django_assert_num_queries(4):
+        assert communicator_client.get(url).status_code == 200
+    _bulk_snapshots(account, 990)
+    with django_assert_num_queries(4):
+        response = communicator_client.get(url)
+    html = response.content.decode()
+    assert html.count("/arkiv/paket/") == 50
+    assert "Visar 1–50 av 1000" in html
+    assert "Sida 1 av 20" in html
+
+
+def test_the_overview_pages_through_every_snapshot(communicator_client, account):
+    _bulk_snapshots(account, 60)
+    url = reverse("archiving:overview")
+    first = communicator_client.get(url).content.decode()
+    second = communicator_client.get(url, {"sida": "2"}).content.decode()
+    assert 'href="?sida=2"' in first
+    assert second.count("/arkiv/paket/") == 10
+    seen = {*_package_ids(first), *_package_ids(second)}
+    assert seen == {str(p) for p in Snapshot.objects.values_list("package_id", flat=True)}
+
+
+def _package_ids(html: str) -> set[str]:
+    import re
+
+    return set(re.findall(r"/arkiv/paket/([0-9a-f-]{36})/", html))

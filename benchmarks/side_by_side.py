@@ -1,0 +1,824 @@
+"""Side by side: the app's pages against a bare Django page, on the same server, in one run.
+
+Seeds a fresh PostgreSQL database (dropped and created here) with 1 000 accounts, every tenth
+closed, and 100 000 items of which 20 000 are unhandled on one owner's 10 accounts; starts the
+bare page (``benchmarks/bare/``: one small template, no database) and the app under gunicorn
+with the same settings (2 sync workers), the app as in production: DEBUG off, PostgreSQL, Redis
+for the cache and the Celery broker. Logs in the owner and the communicator, then loads each page
+in turn with ``wrk`` (2 threads × 16 connections, 10 s each by default), each right after 4 s
+of the bare page, and prints page | req/s | p50 ms | p95 ms | the bare page's req/s | share of
+the bare page. The webhook is loaded with signed Facebook events from a pool
+(``benchmarks/wrk/webhook.lua``), and the stored events are counted afterwards. Only 127.0.0.1
+is contacted. The whole run takes about five minutes.
+
+    .venv/bin/python benchmarks/side_by_side.py                # or: make bench
+    .venv/bin/python benchmarks/side_by_side.py --duration 5 --reuse
+    .venv/bin/python benchmarks/side_by_side.py --only list,json,webhook
+
+Results are also written to benchmarks/results/ (not in git).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import hmac
+import http.client
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "benchmarks" / "results"
+WRK_DIR = ROOT / "benchmarks" / "wrk"
+DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/haparanda_social_bench"
+DEFAULT_REDIS = "redis://127.0.0.1:6379"
+APP_SECRET = "benchmark-app-secret"  # noqa: S105 - a throwaway secret for the local server
+SECRET_KEY = "benchmark-only-secret-key-not-for-production"  # noqa: S105
+PASSWORD = "benchmark-password"  # noqa: S105 - the seeded people's password, local only
+PAGE_ID = "104500000000001"
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+ACCOUNTS = 1_000
+ITEMS = 100_000
+STORM = 20_000  # unhandled, on the owner's accounts
+OWNER_ACCOUNTS = 10
+SEARCH_WORD = "simhallen"
+
+# What a browser sends; every page, the bare one included, is asked the same way.
+ACCEPT_ENCODING = "gzip, deflate"
+# gunicorn, the same for the bare page and the app.
+GUNICORN = ["--workers", "2", "--worker-class", "sync", "--log-level", "warning"]
+
+
+@dataclass
+class Page:
+    key: str  # for --only
+    name: str
+    server: str  # "bare" or "app"
+    path: str
+    who: str = ""  # "", "owner" or "communicator"
+    method: str = "GET"
+    conditional: bool = False  # send the ETag back: the visitor's copy is current (304)
+
+
+@dataclass
+class Result:
+    page: Page
+    status: int
+    requests: int = 0
+    seconds: float = 0.0
+    p50_ms: float = 0.0
+    p95_ms: float = 0.0
+    errors: int = 0
+    note: str = ""
+    bare_rate: float = 0.0  # the bare page's rate measured just before this page
+
+    @property
+    def rate(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+
+# --- environment ------------------------------------------------------------------------------
+
+
+def _require_wrk() -> str:
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        raise SystemExit(
+            "wrk is not installed. On Debian or Ubuntu: sudo apt-get install -y wrk\n"
+            "(other systems: https://github.com/wg/wrk, 'make' builds it)."
+        )
+    return wrk
+
+
+def _require_loopback(url: str, what: str) -> None:
+    host = urlsplit(url).hostname or ""
+    if host not in LOOPBACK:
+        raise SystemExit(f"{what} must be on 127.0.0.1 (got {host!r}): the benchmark is local.")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _app_env(args, tmp: Path) -> dict[str, str]:
+    redis = args.redis_url.rstrip("/")
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "haparanda_social.settings",
+        "DJANGO_DEBUG": "false",
+        "DJANGO_SECRET_KEY": SECRET_KEY,
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DATABASE_URL": args.database_url,
+        # A key prefix of its own per run: copies from an earlier run are never read.
+        "CACHE_URL": f"{redis}/{args.redis_db}?key_prefix=bench{int(time.time())}",
+        "CELERY_BROKER_URL": f"{redis}/{args.redis_db}",
+        "DJANGO_STATIC_ROOT": str(tmp / "static"),
+        "META_APP_SECRET": APP_SECRET,
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+# --- seeding ----------------------------------------------------------------------------------
+
+
+def _recreate_database(url: str) -> None:
+    import psycopg
+
+    admin, name = url.rsplit("/", 1)
+    if not re.fullmatch(r"[a-z0-9_]+", name):
+        raise SystemExit(f"unexpected database name {name!r}")
+    with psycopg.connect(f"{admin}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def _path_to(tree: dict, outcome: str) -> list[str]:
+    """The answer keys that lead to ``outcome`` in the response model (depth first)."""
+
+    def search(node_id: str, keys: list[str]) -> list[str] | None:
+        for answer in tree["nodes"][node_id]["answers"]:
+            if answer.get("outcome") == outcome:
+                return [*keys, answer["key"]]
+            if "goto" in answer and len(keys) < 20:
+                found = search(answer["goto"], [*keys, answer["key"]])
+                if found:
+                    return found
+        return None
+
+    found = search(tree["start"], [])
+    if found is None:
+        raise SystemExit(f"the response model has no path to {outcome}")
+    return found
+
+
+def seed() -> None:
+    """Fill the database the way the services would have, in bulk."""
+    from django.contrib.auth.hashers import make_password
+    from django.core.management import call_command
+    from django.db import transaction
+    from django.utils import timezone
+
+    from accounts.models import (
+        AccountDecision,
+        AccountRole,
+        AccountStatus,
+        AssignmentStatus,
+        DecisionKind,
+        Department,
+        Goal,
+        Platform,
+        PublicRegistryVersion,
+        Role,
+        SocialAccount,
+        User,
+    )
+    from accounts.visitor_info import standard_visitor_information
+    from archiving.models import Snapshot, SnapshotKind, SnapshotStatus
+    from moderation.models import (
+        ActionKind,
+        ConnectorConfig,
+        ConnectorPlatform,
+        Item,
+        ItemKind,
+        ItemSource,
+        ItemStatus,
+        ItemVersion,
+        ModerationAction,
+        VersionChange,
+    )
+    from moderation.response_model import Outcome, walk
+    from moderation.services import _flags_for, response_model_ensure_default
+
+    started = time.monotonic()
+    call_command("migrate", verbosity=0)
+    now = timezone.now()
+    password = make_password(PASSWORD)
+    departments = Department.objects.bulk_create(
+        Department(name=name, slug=slug)
+        for name, slug in [
+            ("Kultur- och fritidsförvaltningen", "kultur"),
+            ("Samhällsbyggnadsförvaltningen", "samhallsbyggnad"),
+            ("Barn- och utbildningsförvaltningen", "utbildning"),
+            ("Socialförvaltningen", "social"),
+            ("Kommunledningsförvaltningen", "kommunledning"),
+            ("Räddningstjänsten", "raddning"),
+            ("Turism och näringsliv", "turism"),
+            ("Överförmyndarnämnden", "overformyndare"),
+        ]
+    )
+
+    def user(username: str, **fields) -> User:
+        first, _, last = username.partition(".")
+        return User(
+            username=username,
+            first_name=first.capitalize(),
+            last_name=last.capitalize(),
+            email=f"{username}@haparanda.se",
+            password=password,
+            **fields,
+        )
+
+    communicator = user("karin.kommunikator", is_communicator=True, title="Kommunikatör")
+    managers = [user(f"chef.{n}", title="Chef") for n in range(10)]
+    owner = user("olle.agare", title="Kommunikatör, kultur")
+    people = [user(f"person.{n}") for n in range(200)]
+    User.objects.bulk_create([communicator, *managers, owner, *people])
+
+    # Every tenth account is closed; the owner's ten storm accounts are all active.
+    platforms = [Platform.FACEBOOK, Platform.INSTAGRAM, Platform.LINKEDIN, Platform.YOUTUBE]
+    accounts = []
+    owner_indexes = [i for i in range(ACCOUNTS) if i % 10][:OWNER_ACCOUNTS]
+    for i in range(ACCOUNTS):
+        platform = platforms[i % len(platforms)]
+        handle = f"haparanda{i:04d}"
+        closed = i % 10 == 0
+        account = SocialAccount(
+            department=departments[i % len(departments)],
+            platform=platform,
+            handle=handle,
+            url={
+                Platform.FACEBOOK: f"https://www.facebook.com/{handle}",
+                Platform.INSTAGRAM: f"https://www.instagram.com/{handle}",
+                Platform.LINKEDIN: f"https://www.linkedin.com/company/{handle}",
+                Platform.YOUTUBE: f"https://www.youtube.com/@{handle}",
+            }[platform],
+            display_name=f"Haparanda {['kultur', 'bibliotek', 'simhall', 'turism'][i % 4]} {i}",
+            status=AccountStatus.CLOSED if closed else AccountStatus.ACTIVE,
+            created_by=owner if i in owner_indexes else people[i % len(people)],
+            purpose="Informera om evenemang och öppettider i Haparanda.",
+            audiences="Invånare och besökare.",
+            goals=[Goal.ACCESSIBLE, Goal.DIALOGUE],
+            plan="Två inlägg i veckan, bevakning varje vardag.",
+            tonality="Personlig men inte privat.",
+            answers="Frågor om evenemang och öppettider.",
+            does_not_answer="Frågor om personuppgifter eller enskilda ärenden.",
+            hours_per_week=2,
+            public_contact="kommunikation@haparanda.se",
+            credentials_location="I kommunens lösenordshanterare.",
+            credentials_access="Kontoansvarig och ersättare.",
+            starts_on=dt.date(2024, 1, 1),
+            submitted_at=now - dt.timedelta(days=400),
+            approved_at=now - dt.timedelta(days=390),
+            closed_at=now - dt.timedelta(days=30) if closed else None,
+        )
+        for name, text in standard_visitor_information(account).items():
+            setattr(account, name, text)
+        accounts.append(account)
+
+    with transaction.atomic():
+        SocialAccount.objects.bulk_create(accounts, batch_size=500)
+        roles, decisions, snapshots = [], [], []
+        for i, account in enumerate(accounts):
+            account_owner = owner if i in owner_indexes else people[i % len(people)]
+            deputy = people[(i + 1) % len(people)]
+            for person, role in ((account_owner, Role.OWNER), (deputy, Role.DEPUTY)):
+                roles.append(
+                    AccountRole(
+                        account=account,
+                        user=person,
+                        role=role,
+                        manager=managers[i % len(managers)],
+                        assignment_status=AssignmentStatus.CONFIRMED,
+                        assignment_decided_at=account.submitted_at,
+                    )
+                )
+            decisions.append(
+                AccountDecision(
+                    account=account,
+                    kind=DecisionKind.APPROVED,
+                    actor=communicator,
+                    created_at=account.approved_at,
+                    details={"people": [{"id": account_owner.pk, "role": Role.OWNER}]},
+                )
+            )
+            snapshots.append(
+                Snapshot(
+                    account=account,
+                    kind=SnapshotKind.YEARLY,
+                    year=2025,
+                    period_start=dt.date(2025, 1, 1),
+                    period_end=dt.date(2025, 12, 31),
+                    status=SnapshotStatus.COMPLETE,
+                    created_at=now - dt.timedelta(days=60),
+                    completed_at=now - dt.timedelta(days=60),
+                    file=f"archive/bench/{account.pk}-2025.zip",
+                    sha256="0" * 64,
+                    size=1024,
+                )
+            )
+            if account.status == AccountStatus.CLOSED:
+                for kind, when in (
+                    (DecisionKind.CLOSING_STARTED, account.closed_at - dt.timedelta(hours=1)),
+                    (DecisionKind.CLOSED, account.closed_at),
+                ):
+                    decisions.append(
+                        AccountDecision(
+                            account=account, kind=kind, actor=account_owner, created_at=when
+                        )
+                    )
+        AccountRole.objects.bulk_create(roles, batch_size=2000)
+        AccountDecision.objects.bulk_create(decisions, batch_size=2000)
+        Snapshot.objects.bulk_create(snapshots, batch_size=1000)
+        PublicRegistryVersion.objects.create(pk=1, number=len(decisions), changed_at=now)
+        ConnectorConfig.objects.create(
+            account=accounts[owner_indexes[0]],
+            platform=ConnectorPlatform.FACEBOOK,
+            external_id=PAGE_ID,
+        )
+
+    model = response_model_ensure_default()
+    monitor_path = walk(model.tree, _path_to(model.tree, Outcome.MONITOR)).path
+    texts = [
+        "När öppnar simhallen igen efter renoveringen?",
+        "Tack för en fin konsert i går!",
+        "Varför plogas inte Storgatan? Det är livsfarligt.",
+        "Hur söker man till sommarjobb?",
+        "Köp billiga solglasögon på www.example.com",
+        "Bra jobbat med julmarknaden!",
+        "Mitt personnummer är 19121212-1212, kan ni ringa mig?",
+        "Vilka tider har biblioteket i jul?",
+    ]
+    flags = [_flags_for(t) for t in texts]
+    owner_accounts = [accounts[i] for i in owner_indexes]
+    active = [a for a in accounts if a.status == AccountStatus.ACTIVE]
+    with transaction.atomic():
+        for start in range(0, ITEMS, 10_000):
+            items = []
+            for n in range(start, min(start + 10_000, ITEMS)):
+                storm = n < STORM
+                account = owner_accounts[n % OWNER_ACCOUNTS] if storm else active[n % len(active)]
+                published = now - (
+                    dt.timedelta(seconds=7 * n) if storm else dt.timedelta(minutes=3 * n)
+                )
+                text = texts[n % len(texts)]
+                item_flags = flags[n % len(texts)]
+                items.append(
+                    Item(
+                        account=account,
+                        platform_id=f"{PAGE_ID}_{n}",
+                        kind=ItemKind.COMMENT,
+                        author_name=f"Besökare {n}",
+                        author_platform_id=f"555{n}",
+                        text=f"{text} ({n})",
+                        published_at=published,
+                        captured_at=published + dt.timedelta(seconds=5),
+                        source=ItemSource.FACEBOOK,
+                        flags=item_flags,
+                        has_personal_data=bool(item_flags),
+                        status=ItemStatus.NEW if storm else ItemStatus.HANDLED,
+                        handled_at=None if storm else published + dt.timedelta(hours=3),
+                        handled_by=None if storm else account.created_by,
+                        outcome="" if storm else Outcome.MONITOR,
+                    )
+                )
+            Item.objects.bulk_create(items, batch_size=2000)
+            versions, actions = [], []
+            for item in items:
+                versions.append(
+                    ItemVersion(
+                        item=item,
+                        number=1,
+                        change=VersionChange.CREATED,
+                        text=item.text,
+                        changed_at=item.published_at,
+                        recorded_at=item.captured_at,
+                    )
+                )
+                actions.append(
+                    ModerationAction(
+                        item=item,
+                        kind=ActionKind.RECEIVED,
+                        created_at=item.captured_at,
+                        details={"source": item.source, "flags": item.flags},
+                    )
+                )
+                if item.status == ItemStatus.HANDLED:
+                    actions.append(
+                        ModerationAction(
+                            item=item,
+                            kind=ActionKind.TRIAGED,
+                            outcome=Outcome.MONITOR,
+                            actor=item.handled_by,
+                            created_at=item.handled_at,
+                            response_model=model,
+                            path=monitor_path,
+                        )
+                    )
+            ItemVersion.objects.bulk_create(versions, batch_size=2000)
+            ModerationAction.objects.bulk_create(actions, batch_size=2000)
+    print(f"  seeded in {time.monotonic() - started:.0f} s", flush=True)
+
+
+def analyze() -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+
+def login_cookie(port: int, username: str) -> str:
+    """Log in through the login form, as a person does; returns the session cookie."""
+    from http.cookies import SimpleCookie
+    from urllib.parse import urlencode
+
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    conn.request("GET", "/logga-in/")
+    response = conn.getresponse()
+    page = response.read().decode("utf-8")
+    cookies = SimpleCookie()
+    for header in response.headers.get_all("Set-Cookie") or []:
+        cookies.load(header)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    conn.request(
+        "POST",
+        "/logga-in/",
+        body=urlencode({"username": username, "password": PASSWORD, "csrfmiddlewaretoken": token}),
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Cookie": f"csrftoken={cookies['csrftoken'].value}",
+            "Referer": f"http://127.0.0.1:{port}/logga-in/",
+        },
+    )
+    response = conn.getresponse()
+    response.read()
+    for header in response.headers.get_all("Set-Cookie") or []:
+        cookies.load(header)
+    if response.status != 302 or "sessionid" not in cookies:
+        raise SystemExit(f"logging in {username} failed (HTTP {response.status})")
+    return f"sessionid={cookies['sessionid'].value}"
+
+
+# --- servers and load ------------------------------------------------------------------------
+
+
+def start_gunicorn(module: str, env: dict, log: Path) -> tuple[subprocess.Popen, int]:
+    port = _free_port()
+    process = subprocess.Popen(  # noqa: S603 - gunicorn from this venv, fixed arguments
+        [sys.executable, "-m", "gunicorn", module, "--bind", f"127.0.0.1:{port}", *GUNICORN],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=log.open("w"),
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"{module} did not start; see {log}")
+        try:
+            http.client.HTTPConnection("127.0.0.1", port, timeout=2).connect()
+            return process, port
+        except OSError:
+            time.sleep(0.2)
+    process.terminate()
+    raise SystemExit(f"{module} did not start in time; see {log}")
+
+
+def fetch_once(port: int, page: Page, cookie: str) -> tuple[int, str]:
+    """GET the page once; its status and its ETag."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    headers = {"Accept-Encoding": ACCEPT_ENCODING, **({"Cookie": cookie} if cookie else {})}
+    conn.request("GET", page.path, headers=headers)
+    response = conn.getresponse()
+    response.read()
+    return response.status, response.getheader("ETag", "")
+
+
+_RESULT = re.compile(r"RESULT (.*)")
+
+
+def run_wrk(
+    wrk: str, args, port: int, page: Page, cookie: str, pool: Path | None, etag: str = ""
+) -> dict:
+    command = [
+        wrk,
+        "--threads",
+        str(args.threads),
+        "--connections",
+        str(args.connections),
+        "--duration",
+        f"{args.duration}s",
+        "--timeout",
+        "10s",
+        "--latency",
+    ]
+    if cookie:
+        command += ["--header", f"Cookie: {cookie}"]
+    if page.method == "GET":
+        command += ["--header", f"Accept-Encoding: {ACCEPT_ENCODING}"]
+    if etag:
+        command += ["--header", f"If-None-Match: {etag}"]
+    if pool is not None:
+        command += ["--script", str(WRK_DIR / "webhook.lua")]
+    else:
+        command += ["--script", str(WRK_DIR / "report.lua")]
+    command.append(f"http://127.0.0.1:{port}{page.path}")
+    if pool is not None:
+        command += ["--", str(pool), str(args.threads)]
+    output = subprocess.run(  # noqa: S603 - wrk with fixed arguments, loopback only
+        command, capture_output=True, text=True, timeout=args.duration + 60, check=True
+    ).stdout
+    match = _RESULT.search(output)
+    if match is None:
+        raise SystemExit(f"wrk gave no result for {page.name}:\n{output}")
+    return {k: int(v) for k, v in (pair.split("=") for pair in match.group(1).split())}
+
+
+def webhook_pool(path: Path, size: int, run: str) -> list[str]:
+    """``size`` signed, distinct Facebook comment events, one per line; returns their SHA-256."""
+    hashes = []
+    created = int(time.time())
+    with path.open("w", encoding="utf-8") as out:
+        for n in range(size):
+            body = json.dumps(
+                {
+                    "object": "page",
+                    "entry": [
+                        {
+                            "id": PAGE_ID,
+                            "time": created,
+                            "changes": [
+                                {
+                                    "field": "feed",
+                                    "value": {
+                                        "item": "comment",
+                                        "verb": "add",
+                                        "comment_id": f"{run}_{n}",
+                                        "post_id": f"{PAGE_ID}_{run}",
+                                        "parent_id": f"{PAGE_ID}_{run}",
+                                        "from": {"id": f"777{n}", "name": f"Besökare {n}"},
+                                        "message": f"Fråga nummer {n}: när plogas gatan?",
+                                        "created_time": created,
+                                    },
+                                }
+                            ],
+                        }
+                    ],
+                },
+                ensure_ascii=False,
+                separators=(",", ":"),
+            ).encode("utf-8")
+            signature = hmac.new(APP_SECRET.encode(), body, hashlib.sha256).hexdigest()
+            out.write(f"sha256={signature}\t{body.decode('utf-8')}\n")
+            hashes.append(hashlib.sha256(body).hexdigest())
+    return hashes
+
+
+def _check_stored(stats: dict, pool_hashes: list[str], connections: int) -> tuple[str, str]:
+    """Every accepted event is stored exactly once: count the run's rows by body hash. Requests
+    still in flight when wrk stops are stored but not counted as accepted, so up to one per
+    connection more may be stored. Returns the counts, and a note when something is off."""
+    from django.db import connection
+
+    from moderation.models import RawEvent
+
+    time.sleep(1)  # the requests in flight when wrk stopped
+    sent = set(pool_hashes)
+    stored = [h for h in RawEvent.objects.values_list("body_sha256", flat=True) if h in sent]
+    connection.close()
+    accepted = stats["requests"] - stats["status_errors"]
+    print(
+        f"    webhook: {accepted:,} accepted, {len(stored):,} stored, "
+        f"{len(set(stored)):,} distinct",
+        flush=True,
+    )
+    counts = f"{accepted:,} accepted, {len(stored):,} stored, {len(set(stored)):,} distinct"
+    if stats["wrapped"]:
+        return counts, "the event pool ran out"
+    if len(set(stored)) != len(stored):
+        return counts, "an event was stored twice"
+    if not accepted <= len(stored) <= accepted + connections:
+        return counts, f"{accepted - len(stored)} accepted events not stored"
+    return counts, ""
+
+
+def _clean_redis(env: dict) -> None:
+    """Drop what the run left in Redis: its cached copies and the unprocessed webhook tasks."""
+    import redis
+
+    prefix = env["CACHE_URL"].rsplit("key_prefix=", 1)[1]
+    client = redis.Redis.from_url(env["CELERY_BROKER_URL"])
+    for pattern in (f"{prefix}:*", "_kombu.binding.*"):
+        for key in client.scan_iter(pattern):
+            client.delete(key)
+    client.delete("celery")
+
+
+def pages(data: dict) -> list[Page]:
+    lookup = data["lookup_url"]
+    deep = STORM // 50 // 2  # the middle of the storm, at 50 items a page
+    item = data["storm_item"]
+    return [
+        Page("bare", "bare Django page", "bare", "/"),
+        Page("list", "public list", "app", "/offentlig/"),
+        Page("json", "public list, JSON", "app", "/offentlig/konton.json"),
+        Page("csv", "public list, CSV", "app", "/offentlig/konton.csv"),
+        Page("lookup", "lookup", "app", f"/offentlig/kontrollera/?url={lookup}"),
+        Page(
+            "revalidate",
+            "public list, revalidated (304)",
+            "app",
+            "/offentlig/",
+            conditional=True,
+        ),
+        Page("dashboard", "registry dashboard (communicator)", "app", "/konton/", "communicator"),
+        Page("archive", "archive overview (communicator)", "app", "/arkiv/", "communicator"),
+        Page("queue", "owner's queue, first page", "app", "/moderering/", "owner"),
+        Page("deep", f"owner's queue, page {deep}", "app", f"/moderering/?sida={deep}", "owner"),
+        Page("search", "owner's queue, search", "app", f"/moderering/?q={SEARCH_WORD}", "owner"),
+        Page("triage", "triage page", "app", f"/moderering/objekt/{item}/", "owner"),
+        Page("webhook", "webhook intake", "app", "/moderering/webhooks/facebook/", "", "POST"),
+    ]
+
+
+def table(results: list[Result]) -> str:
+    lines = [
+        "| page | req/s | p50 ms | p95 ms | bare page req/s just before | share of the bare page |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for r in results:
+        share = f"{r.rate / r.bare_rate:.2f}" if r.bare_rate and not r.note else "–"
+        name = f"{r.page.name} ({r.note})" if r.note else r.page.name
+        lines.append(
+            f"| {name} | {r.rate:,.0f} | {r.p50_ms:.1f} | {r.p95_ms:.1f} "
+            f"| {r.bare_rate:,.0f} | {share} |"
+        )
+    return "\n".join(lines)
+
+
+def _measure(
+    wrk, args, page: Page, port: int, cookies, pool, pool_hashes, *, quiet: bool = False
+) -> Result:
+    cookie = cookies[page.who]
+    status, etag = 200, ""
+    if page.method == "GET":
+        # Once before the load: the status goes into the table, and caches are warm.
+        status, etag = fetch_once(port, page, cookie)
+    if page.conditional and not etag:
+        status = 0
+    if not quiet:
+        print(f"  {page.name}: {page.method} {page.path[:70]} → {status}", flush=True)
+    stats = run_wrk(
+        wrk,
+        args,
+        port,
+        page,
+        cookie,
+        pool if page.method == "POST" else None,
+        etag if page.conditional else "",
+    )
+    result = Result(
+        page=page,
+        status=status,
+        requests=stats["requests"],
+        seconds=stats["duration_us"] / 1e6,
+        p50_ms=stats["p50_us"] / 1000,
+        p95_ms=stats["p95_us"] / 1000,
+        errors=stats["status_errors"] + stats["timeouts"] + stats["read_errors"],
+    )
+    if status != 200:
+        result.note = f"HTTP {status}" if status else "no ETag"
+    elif result.errors:
+        result.note = f"{result.errors:,} errors"
+    if page.method == "POST":
+        counts, problem = _check_stored(stats, pool_hashes, args.connections)
+        page.name += f" ({counts})"
+        result.note = result.note or problem
+    return result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=int, default=10, help="seconds of load per page")
+    parser.add_argument(
+        "--bare-duration", type=int, default=4, help="seconds of the bare page before each page"
+    )
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--database-url", default=DEFAULT_DATABASE)
+    parser.add_argument("--redis-url", default=DEFAULT_REDIS, help="cache and broker")
+    parser.add_argument(
+        "--redis-db", type=int, default=11, help="a Redis database of its own (the tests use 13)"
+    )
+    parser.add_argument("--reuse", action="store_true", help="keep the seeded database")
+    parser.add_argument(
+        "--only",
+        default="",
+        help="comma-separated keys: list, json, csv, lookup, revalidate, dashboard, archive, "
+        "queue, deep, search, triage, webhook (the bare page is always measured)",
+    )
+    args = parser.parse_args()
+    if not 1 <= args.duration <= 60 or not 1 <= args.bare_duration <= 60:
+        parser.error("--duration and --bare-duration must be 1..60 s")
+    if not 1 <= args.threads <= 8:
+        parser.error("--threads must be 1..8")
+    if not args.threads <= args.connections <= 256:
+        parser.error("--connections must be between --threads and 256")
+    wrk = _require_wrk()
+    _require_loopback(args.database_url, "the database")
+    _require_loopback(args.redis_url, "Redis")
+
+    tmp = Path(tempfile.mkdtemp(prefix="side-by-side-"))
+    env = _app_env(args, tmp)
+    os.environ.update(env)
+    sys.path.insert(0, str(ROOT))
+    if not args.reuse:
+        print(f"Creating {args.database_url.rsplit('/', 1)[1]} …", flush=True)
+        _recreate_database(args.database_url)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from accounts.models import AccountStatus, SocialAccount
+    from moderation.models import Item, ItemStatus
+
+    if not args.reuse or not Item.objects.exists():
+        if args.reuse:
+            _recreate_database(args.database_url)
+        print(f"Seeding {ACCOUNTS:,} accounts and {ITEMS:,} items …", flush=True)
+        seed()
+    data = {
+        "lookup_url": SocialAccount.objects.filter(status=AccountStatus.ACTIVE)
+        .order_by("pk")
+        .values_list("url", flat=True)
+        .first(),
+        "storm_item": Item.objects.filter(status=ItemStatus.NEW).order_by("pk").first().pk,
+    }
+    analyze()
+    call_command("collectstatic", interactive=False, verbosity=0)
+    connection.close()
+
+    bare_env = {**os.environ, "DJANGO_SETTINGS_MODULE": "benchmarks.bare.settings"}
+    bare, bare_port = start_gunicorn("benchmarks.bare.wsgi", bare_env, tmp / "bare.log")
+    app, app_port = start_gunicorn("haparanda_social.wsgi", env, tmp / "app.log")
+    ports = {"bare": bare_port, "app": app_port}
+    pool = tmp / "webhook-pool.tsv"
+    # Enough distinct events that none is sent twice at up to 5 000 a second.
+    pool_hashes = webhook_pool(pool, 5_000 * args.duration, f"bench{int(time.time())}")
+
+    wanted = {key.strip() for key in args.only.split(",") if key.strip()}
+    selected = [p for p in pages(data) if not wanted or p.key in wanted or p.key == "bare"]
+    # The bare page is loaded first and again last; the share is taken of the mean of both,
+    # so that other work on the machine during the run weighs on both sides alike.
+    bare_page = selected[0]
+    results: list[Result] = []
+    try:
+        cookies = {
+            "": "",
+            "owner": login_cookie(app_port, "olle.agare"),
+            "communicator": login_cookie(app_port, "karin.kommunikator"),
+        }
+        for page in selected[1:]:
+            # The bare page is loaded right before each page, and the share is taken of that
+            # rate: other work on a shared machine then weighs on both sides alike.
+            bare_args = argparse.Namespace(**{**vars(args), "duration": args.bare_duration})
+            bare_result = _measure(
+                wrk, bare_args, bare_page, bare_port, cookies, pool, pool_hashes, quiet=True
+            )
+            result = _measure(wrk, args, page, ports[page.server], cookies, pool, pool_hashes)
+            result.bare_rate = bare_result.rate
+            results.append(result)
+    finally:
+        for process in (app, bare):
+            process.terminate()
+        for process in (app, bare):
+            process.wait(timeout=30)
+
+    _clean_redis(env)
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    header = (
+        f"{stamp}; {ACCOUNTS:,} accounts (every tenth closed), {ITEMS:,} items "
+        f"({STORM:,} unhandled on one owner's {OWNER_ACCOUNTS} accounts); gunicorn "
+        f"{' '.join(GUNICORN[:4])}; wrk {args.threads} threads × {args.connections} "
+        f"connections × {args.duration} s; {os.cpu_count()} CPUs"
+    )
+    text = header + "\n\n" + table(results) + "\n"
+    print()
+    print(text)
+    RESULTS.mkdir(exist_ok=True)
+    out = RESULTS / f"side_by_side-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}.md"
+    out.write_text(text, encoding="utf-8")
+    print(f"Written to {out.relative_to(ROOT)}")
+    # The event pool and the server logs; kept only when the run failed on the way.
+    shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
