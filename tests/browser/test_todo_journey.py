@@ -22,9 +22,14 @@ def _answer_in_the_queue(page, base_url):
     page.locator("main").get_by_role(
         "link", name=re.compile(f"från {re.escape(AUTHOR)}$")
     ).first.click()
-    for answer in [NO, NO, NO, NO, NO, YES, YES]:
-        page.get_by_label(answer, exact=True).check()
-        page.get_by_role("button", name="Nästa").click()
+    for position, answer in enumerate([NO, NO, NO, NO, NO, YES, YES], start=1):
+        page.locator("#triage").get_by_role("button", name=answer, exact=True).click()
+        # Each answer replaces the triage part in place; wait until it shows this many answers.
+        page.wait_for_function(
+            """n => document.querySelectorAll('#triage .mod-path li').length === n
+                && !document.querySelector('#triage.htmx-settling, #triage.htmx-request')""",
+            arg=position,
+        )
     page.get_by_label("Svar").fill(REPLY)
     page.get_by_role("button", name="Spara utfallet").click()
     page.get_by_text("Inlägget är hanterat.").wait_for()
