@@ -114,7 +114,6 @@ class MunicipalityOIDCBackend(OIDCAuthenticationBackend):
             raise SignInRefused("signature", str(error)) from error
         if kwargs.get("nonce") is None or payload.get("nonce") != kwargs["nonce"]:
             raise SignInRefused("nonce")
-        self._id_token_claims = payload
         return payload
 
     def get_userinfo(self, access_token, id_token, payload):
@@ -124,15 +123,15 @@ class MunicipalityOIDCBackend(OIDCAuthenticationBackend):
             if userinfo.get("sub") != payload.get("sub"):
                 raise SignInRefused("claims", "userinfo is about someone else")
             claims.update(userinfo)
+        # How the person proved who they are: the ID token's word, else the userinfo's.
+        session = self.request.session
+        session[SESSION_AMR] = payload.get("amr") or claims.get("amr") or []
+        session[SESSION_ACR] = str(payload.get("acr") or claims.get("acr") or "")
         return claims
 
     def store_tokens(self, access_token, id_token):
         super().store_tokens(access_token, id_token)
-        session = self.request.session
-        claims = getattr(self, "_id_token_claims", {})
-        session[SESSION_METHOD] = Method.OIDC.value
-        session[SESSION_AMR] = claims.get("amr") or []
-        session[SESSION_ACR] = str(claims.get("acr") or "")
+        self.request.session[SESSION_METHOD] = Method.OIDC.value
 
     # --- Users from claims ---------------------------------------------------------------------
 

@@ -43,7 +43,7 @@ const provider = new Provider(issuer, {
   pkce: { required: () => true },
   scopes: ["openid", "email", "profile", "employee"],
   claims: {
-    openid: ["sub"],
+    openid: ["sub", "amr"],
     email: ["email", "email_verified"],
     profile: ["name", "given_name", "family_name"],
     employee: ["employee_id", "department"],
