@@ -110,6 +110,8 @@ class MunicipalityOIDCBackend(OIDCAuthenticationBackend):
             raise SignInRefused("audience", str(error)) from error
         except jwt.InvalidIssuerError as error:
             raise SignInRefused("issuer", str(error)) from error
+        except jwt.MissingRequiredClaimError as error:
+            raise SignInRefused("token", str(error)) from error
         except jwt.PyJWTError as error:
             raise SignInRefused("signature", str(error)) from error
         if kwargs.get("nonce") is None or payload.get("nonce") != kwargs["nonce"]:
