@@ -7,6 +7,7 @@ default needs no servers: SQLite, Celery over kombu's filesystem transport, cons
 
 from datetime import date
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from celery.schedules import crontab
@@ -164,6 +165,13 @@ OIDC_ENABLED = bool(
     OIDC_RP_CLIENT_ID
     and (OIDC_OP_ISSUER or (OIDC_OP_AUTHORIZATION_ENDPOINT and OIDC_OP_TOKEN_ENDPOINT))
 )
+OIDC_ORIGINS = sorted(
+    {
+        f"{parts.scheme}://{parts.netloc}"
+        for parts in map(urlsplit, (OIDC_OP_ISSUER, OIDC_OP_END_SESSION_ENDPOINT))
+        if parts.netloc
+    }
+)
 OIDC_USE_PKCE = True
 OIDC_USE_NONCE = True
 OIDC_STORE_ID_TOKEN = True
@@ -276,7 +284,9 @@ CONTENT_SECURITY_POLICY = {
         "img-src": [SELF, "data:"],
         "font-src": [SELF],
         "connect-src": [SELF],
-        "form-action": [SELF],
+        # Sign-out is a form whose answer redirects to the provider's end_session_endpoint, and
+        # browsers hold redirects after a form to form-action too.
+        "form-action": [SELF, *OIDC_ORIGINS],
         "frame-ancestors": [NONE],
         "base-uri": [SELF],
         "object-src": [NONE],

@@ -79,6 +79,9 @@ def configure(settings, issuer: str, scopes: str = "openid email profile employe
     settings.OIDC_RP_CLIENT_SECRET = CLIENT_SECRET
     settings.OIDC_RP_SCOPES = scopes
     settings.OIDC_ENABLED = True
+    csp = settings.CONTENT_SECURITY_POLICY
+    directives = {**csp["DIRECTIVES"], "form-action": ["'self'", issuer]}
+    settings.CONTENT_SECURITY_POLICY = {**csp, "DIRECTIVES": directives}
     for name in (
         "OIDC_OP_AUTHORIZATION_ENDPOINT",
         "OIDC_OP_TOKEN_ENDPOINT",
