@@ -161,8 +161,11 @@ class MunicipalityOIDCBackend(OIDCAuthenticationBackend):
         return users
 
     def create_user(self, claims):
-        email = (claims.get("email") or "").strip()
-        username = (email or f"{self._employee_id(claims)}").lower()[:150]
+        base = ((claims.get("email") or "").strip() or self._employee_id(claims)).lower()[:140]
+        username, n = base, 1
+        while self.UserModel.objects.filter(username=username).exists():
+            n += 1
+            username = f"{base}-{n}"
         with transaction.atomic():
             user = self.UserModel(username=username)
             user.set_unusable_password()

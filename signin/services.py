@@ -36,6 +36,8 @@ def session_started(*, request, user) -> UserSession:
     acr = session.get(SESSION_ACR) or ""
     address = client_address(request)
     with transaction.atomic():
+        # Expired rows are of no use to anyone; each sign-in tidies its own person's.
+        UserSession.objects.filter(user=user, expires_at__lte=timezone.now()).delete()
         row, _created = UserSession.objects.update_or_create(
             session_key=session.session_key,
             defaults={

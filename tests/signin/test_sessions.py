@@ -107,3 +107,15 @@ def test_anonymous_visitors_are_sent_to_log_in(anonymous_client):
     response = anonymous_client.get(reverse("signin:sessions"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
+
+
+@pytest.mark.django_db
+def test_a_session_whose_key_changed_is_not_listed_twice(owner):
+    here = _signed_in(owner)
+    # Signing in again in the same browser gives the session a new key.
+    here.post(reverse("login"), {"username": owner.username, "password": PASSWORD})
+
+    listed = here.get(reverse("signin:sessions")).context["user_sessions"]
+
+    assert len(listed) == 1
+    assert listed[0].session_key == here.session.session_key

@@ -127,3 +127,24 @@ def test_without_single_sign_on_its_addresses_do_not_exist(anonymous_client, set
     assert anonymous_client.get(reverse("oidc_login")).status_code == 404
     assert anonymous_client.get(reverse("oidc_callback")).status_code == 404
     assert "stads konto" not in anonymous_client.get(reverse("login")).content.decode()
+
+
+@pytest.mark.django_db
+def test_a_deactivated_employee_is_refused(provider):
+    User.objects.create(username="anna", employee_id="E1001", is_active=False)
+    client = Client()
+
+    response = _sign_in_with(provider, client)
+
+    assert response.status_code == 403
+    assert "inte aktiv här" in response.content.decode()
+    assert client.get(reverse("accounts:dashboard")).status_code == 302
+
+
+@pytest.mark.django_db
+def test_a_taken_user_name_does_not_stop_a_new_employee(provider):
+    User.objects.create(username="anna.andersson@haparanda.se", employee_id="E9999")
+    client = Client()
+
+    assert _sign_in_with(provider, client).status_code == 302
+    assert User.objects.get(employee_id="E1001").username == "anna.andersson@haparanda.se-2"
