@@ -156,6 +156,8 @@ OIDC_OP_TOKEN_ENDPOINT = env("OIDC_TOKEN_ENDPOINT", default="")
 OIDC_OP_USER_ENDPOINT = env("OIDC_USERINFO_ENDPOINT", default="")
 OIDC_OP_JWKS_ENDPOINT = env("OIDC_JWKS_ENDPOINT", default="")
 OIDC_OP_END_SESSION_ENDPOINT = env("OIDC_END_SESSION_ENDPOINT", default="")
+# Ask the userinfo endpoint for further claims; off when the ID token carries them (Entra ID).
+OIDC_USE_USERINFO = env.bool("OIDC_USE_USERINFO", default=True)
 OIDC_EMPLOYEE_ID_CLAIM = env("OIDC_EMPLOYEE_ID_CLAIM", default="employee_id")
 OIDC_DEPARTMENT_CLAIM = env("OIDC_DEPARTMENT_CLAIM", default="department")
 # Which `amr` or `acr` values mean the provider checked two factors; recorded with each sign-in.

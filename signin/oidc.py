@@ -120,7 +120,7 @@ class MunicipalityOIDCBackend(OIDCAuthenticationBackend):
 
     def get_userinfo(self, access_token, id_token, payload):
         claims = dict(payload)
-        if self.OIDC_OP_USER_ENDPOINT and access_token:
+        if settings.OIDC_USE_USERINFO and self.OIDC_OP_USER_ENDPOINT and access_token:
             userinfo = super().get_userinfo(access_token, id_token, payload)
             if userinfo.get("sub") != payload.get("sub"):
                 raise SignInRefused("claims", "userinfo is about someone else")

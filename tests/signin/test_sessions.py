@@ -119,3 +119,15 @@ def test_a_session_whose_key_changed_is_not_listed_twice(owner):
 
     assert len(listed) == 1
     assert listed[0].session_key == here.session.session_key
+
+
+@pytest.mark.django_db
+def test_sign_in_records_are_append_only(owner):
+    _signed_in(owner)
+    event = SignInEvent.objects.get(user=owner)
+    assert event.kind == SignInEvent.Kind.SIGNED_IN and event.method == "password"
+    assert str(event.address) == "198.51.100.10"
+    with pytest.raises(TypeError):
+        event.save()
+    with pytest.raises(TypeError):
+        SignInEvent.objects.filter(pk=event.pk).delete()

@@ -148,3 +148,15 @@ def test_a_taken_user_name_does_not_stop_a_new_employee(provider):
 
     assert _sign_in_with(provider, client).status_code == 302
     assert User.objects.get(employee_id="E1001").username == "anna.andersson@haparanda.se-2"
+
+
+@pytest.mark.django_db
+def test_the_id_token_alone_is_enough_without_userinfo(provider, settings):
+    settings.OIDC_USE_USERINFO = False
+    client = Client()
+
+    response = _sign_in_with(provider, client, given_name="Anna", family_name="Andersson")
+
+    assert response.status_code == 302
+    assert not [call for call in provider.calls if call.request.url.endswith("/userinfo")]
+    assert User.objects.get(employee_id="E1001").get_full_name() == "Anna Andersson"
