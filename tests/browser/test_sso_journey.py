@@ -10,7 +10,7 @@ from django.urls import reverse
 from accounts.models import User
 from tests.signin.provider import configure, running_provider
 
-from .conftest import axe_violations, screenshot
+from .conftest import axe_violations, describe, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -46,6 +46,8 @@ def test_an_employee_signs_in_with_the_municipalitys_account(page, browser, sso_
     assert page.get_by_text("Den här inloggningen").is_visible()
     assert page.get_by_text("kommunens konto").is_visible()
     screenshot(page, "sso-sessions")
+    violations = axe_violations(browser, page.url, cookies=page.context.cookies())
+    assert violations == [], describe(violations)
 
     page.get_by_role("button", name="Logga ut").click()
     page.wait_for_url(f"{issuer}/**")

@@ -160,3 +160,28 @@ def test_the_id_token_alone_is_enough_without_userinfo(provider, settings):
     assert response.status_code == 302
     assert not [call for call in provider.calls if call.request.url.endswith("/userinfo")]
     assert User.objects.get(employee_id="E1001").get_full_name() == "Anna Andersson"
+
+
+@pytest.mark.django_db
+def test_a_refusal_at_the_provider_is_explained(provider):
+    client = Client()
+    authorize = client.get(reverse("oidc_login"))["Location"]
+    state = parse_qs(urlsplit(authorize).query)["state"][0]
+
+    response = client.get(reverse("oidc_callback"), {"error": "access_denied", "state": state})
+
+    assert response.status_code == 400
+    assert "avbröts eller nekades hos inloggningstjänsten" in response.content.decode()
+    # The answer cannot be used afterwards either.
+    assert state not in client.session.get("oidc_states", {})
+
+
+@pytest.mark.django_db
+def test_an_unreadable_discovery_document_is_explained(provider, settings):
+    settings.OIDC_OP_AUTHORIZATION_ENDPOINT = ""
+    provider.get(f"{ISSUER}/.well-known/openid-configuration", status=500)
+
+    response = Client().get(reverse("oidc_login"))
+
+    assert response.status_code == 400
+    assert "gick inte att nå" in response.content.decode()
