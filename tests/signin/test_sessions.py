@@ -1,6 +1,7 @@
 """Mina inloggningar: a person sees where they are signed in and ends the other sessions."""
 
 import pytest
+from django.db import DatabaseError, connection, transaction
 from django.test import Client
 from django.urls import reverse
 
@@ -131,3 +132,18 @@ def test_sign_in_records_are_append_only(owner):
         event.save()
     with pytest.raises(TypeError):
         SignInEvent.objects.filter(pk=event.pk).delete()
+
+
+@pytest.mark.django_db
+def test_the_database_refuses_to_change_sign_in_records_in_postgresql(owner):
+    if connection.vendor != "postgresql":
+        pytest.skip("the trigger guards PostgreSQL, the production database")
+    _signed_in(owner)
+    event = SignInEvent.objects.get(user=owner)
+    for sql in (
+        "UPDATE signin_signinevent SET reason = 'forged' WHERE id = %s",
+        "DELETE FROM signin_signinevent WHERE id = %s",
+    ):
+        with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql, [event.pk])
+    assert SignInEvent.objects.get(pk=event.pk).reason == ""
