@@ -38,6 +38,10 @@ class User(AbstractUser):
     """An employee of the municipality. Everyone who logs in is staff of some kind."""
 
     title = models.CharField(_("job title"), max_length=150, blank=True)
+    # The HR system's employee number; single sign-on finds the person by it.
+    employee_id = models.CharField(
+        _("employee id"), max_length=64, null=True, blank=True, unique=True
+    )
     department = models.ForeignKey(
         "accounts.Department",
         verbose_name=_("department"),

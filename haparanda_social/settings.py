@@ -7,6 +7,7 @@ default needs no servers: SQLite, Celery over kombu's filesystem transport, cons
 
 from datetime import date
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from celery.schedules import crontab
@@ -43,6 +44,7 @@ INSTALLED_APPS = [
     "accounts",
     "moderation",
     "archiving",
+    "signin",
 ]
 
 MIDDLEWARE = [
@@ -122,6 +124,7 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    "signin.oidc.MunicipalityOIDCBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -143,8 +146,56 @@ AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=1.0)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0)
+# The client address behind AXES_PROXY_COUNT reverse proxies is the entry the outermost trusted
+# proxy appended to X-Forwarded-For (signin.client_address): whatever a client writes into the
+# header itself is ignored, so a forged address can neither lock someone else out nor lift a
+# lock. Without proxies only REMOTE_ADDR counts. (ipware's own proxy count expects each proxy to
+# list itself in the header and answers None for nginx's usual one-hop header, which would put
+# every client on one shared lock.)
+TRUSTED_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "signin.client_address.client_address"
 AXES_VERBOSE = False
+
+# --- Single sign-on (OpenID Connect, e.g. Microsoft Entra ID) ----------------------------------
+# Authorization code flow with PKCE (mozilla-django-oidc). Configured when OIDC_CLIENT_ID and
+# either OIDC_ISSUER (endpoints read from its discovery document) or the endpoints are set.
+OIDC_OP_ISSUER = env("OIDC_ISSUER", default="").rstrip("/")
+OIDC_RP_CLIENT_ID = env("OIDC_CLIENT_ID", default="")
+OIDC_RP_CLIENT_SECRET = env("OIDC_CLIENT_SECRET", default="")
+OIDC_RP_SCOPES = env("OIDC_SCOPES", default="openid email profile")
+OIDC_RP_SIGN_ALGO = env("OIDC_SIGN_ALGO", default="RS256")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env("OIDC_AUTHORIZATION_ENDPOINT", default="")
+OIDC_OP_TOKEN_ENDPOINT = env("OIDC_TOKEN_ENDPOINT", default="")
+OIDC_OP_USER_ENDPOINT = env("OIDC_USERINFO_ENDPOINT", default="")
+OIDC_OP_JWKS_ENDPOINT = env("OIDC_JWKS_ENDPOINT", default="")
+OIDC_OP_END_SESSION_ENDPOINT = env("OIDC_END_SESSION_ENDPOINT", default="")
+# Ask the userinfo endpoint for further claims; off when the ID token carries them (Entra ID).
+OIDC_USE_USERINFO = env.bool("OIDC_USE_USERINFO", default=True)
+OIDC_EMPLOYEE_ID_CLAIM = env("OIDC_EMPLOYEE_ID_CLAIM", default="employee_id")
+OIDC_DEPARTMENT_CLAIM = env("OIDC_DEPARTMENT_CLAIM", default="department")
+# Which `amr` or `acr` values mean the provider checked two factors; recorded with each sign-in.
+OIDC_TWO_FACTOR_AMR = env.list("OIDC_TWO_FACTOR_AMR", default=["mfa"])
+OIDC_TWO_FACTOR_ACR = env.list("OIDC_TWO_FACTOR_ACR", default=[])
+OIDC_ENABLED = bool(
+    OIDC_RP_CLIENT_ID
+    and (OIDC_OP_ISSUER or (OIDC_OP_AUTHORIZATION_ENDPOINT and OIDC_OP_TOKEN_ENDPOINT))
+)
+OIDC_ORIGINS = sorted(
+    {
+        f"{parts.scheme}://{parts.netloc}"
+        for parts in map(urlsplit, (OIDC_OP_ISSUER, OIDC_OP_END_SESSION_ENDPOINT))
+        if parts.netloc
+    }
+)
+OIDC_USE_PKCE = True
+OIDC_USE_NONCE = True
+OIDC_STORE_ID_TOKEN = True
+OIDC_TIMEOUT = env.int("OIDC_TIMEOUT", default=10)
+OIDC_AUTHENTICATION_CALLBACK_URL = "oidc_callback"
+OIDC_OP_LOGOUT_URL_METHOD = "signin.oidc.provider_logout_url"
+# Local password sign-in: the embedded default and the demo. Production with single sign-on
+# switches it off.
+LOCAL_LOGIN_ENABLED = env.bool("LOCAL_LOGIN_ENABLED", default=True)
 
 # --- Internationalisation -----------------------------------------------------------------------
 LANGUAGE_CODE = "sv"
@@ -248,7 +299,9 @@ CONTENT_SECURITY_POLICY = {
         "img-src": [SELF, "data:"],
         "font-src": [SELF],
         "connect-src": [SELF],
-        "form-action": [SELF],
+        # Sign-out is a form whose answer redirects to the provider's end_session_endpoint, and
+        # browsers hold redirects after a form to form-action too.
+        "form-action": [SELF, *OIDC_ORIGINS],
         "frame-ancestors": [NONE],
         "base-uri": [SELF],
         "object-src": [NONE],
