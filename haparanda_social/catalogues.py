@@ -37,7 +37,6 @@ PUBLIC_EXTRA_MSGIDS = ("Other", "Yearly", "Closure", "Larger change", "Manual")
 
 # The catalogues (by locale directory) that hold the public strings.
 PUBLIC_LOCALE_DIRS = ("locale", "accounts/locale", "archiving/locale")
-PUBLIC_ONLY_LANGUAGES = ("fi", "fit")
 
 
 @dataclass

@@ -290,7 +290,7 @@ PERMISSIONS_POLICY = {
 }
 
 # The public machine-readable list may be read by any origin, and only read.
-CORS_URLS_REGEX = r"^/(en/)?(offentlig|public)/.*\.(json|csv)$"
+CORS_URLS_REGEX = r"^/((en|fi|fit)/)?(offentlig|public)/.*\.(json|csv)$"
 CORS_ALLOW_ALL_ORIGINS = True
 CORS_ALLOW_METHODS = ["GET", "OPTIONS"]
 CORS_ALLOW_CREDENTIALS = False
