@@ -155,6 +155,8 @@ EXTRA_LANG_INFO = {
 }
 django.conf.locale.LANG_INFO.update(EXTRA_LANG_INFO)
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Date formats for English and Meänkieli (haparanda_social/formats/__init__.py).
+FORMAT_MODULE_PATH = ["haparanda_social.formats"]
 TIME_ZONE = "Europe/Stockholm"
 USE_I18N = True
 USE_TZ = True

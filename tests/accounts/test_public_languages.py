@@ -308,3 +308,11 @@ def test_every_catalogue_passes_msgfmt_check_and_its_compiled_file_is_current(tm
         assert compiled.read_bytes() == po.with_suffix(".mo").read_bytes(), (
             f"{po} is newer than its .mo: run compilemessages"
         )
+
+
+def test_dates_are_written_as_each_language_writes_them(anonymous_client, closed_account_on_list):
+    closed = '<time datetime="2024-09-02">{}</time>'
+    assert closed.format("2 september 2024") in _get(anonymous_client, "/offentlig/")
+    assert closed.format("2 September 2024") in _get(anonymous_client, "/en/offentlig/")
+    assert closed.format("2. syyskuuta 2024") in _get(anonymous_client, "/fi/offentlig/")
+    assert closed.format("2. syyskuuta 2024") in _get(anonymous_client, "/fit/offentlig/")
