@@ -11,6 +11,12 @@ if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt
   { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } \
     >/tmp/haparanda-apt.log 2>&1 || echo "Kunde inte installera Chromium (se /tmp/haparanda-apt.log)."
 fi
+# GNU gettext (msgfmt) checks the translation catalogues below.
+if ! command -v msgfmt >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  echo "Installerar gettext för kontrollen av översättningarna …"
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext; } \
+    >/tmp/haparanda-apt-gettext.log 2>&1 || echo "Kunde inte installera gettext."
+fi
 if { [ ! -f node_modules/axe-core/axe.min.js ] || [ ! -d node_modules/oidc-provider ]; } && command -v npm >/dev/null 2>&1; then
   npm ci --no-audit --no-fund --loglevel error || echo "Kunde inte installera axe-core."
 fi
