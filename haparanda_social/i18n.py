@@ -26,6 +26,7 @@ Accept-Language for unprefixed URLs), so a cache keyed by the path keeps each la
 
 from __future__ import annotations
 
+import re
 from contextvars import ContextVar
 
 from django.conf import settings
@@ -88,10 +89,15 @@ def install() -> None:
         trans_real._default = None
 
 
+_PLACEHOLDER = re.compile(r"%\(\w+\)[sd]")
+
+
 def fallbacks_in_this_request() -> list[str]:
-    """The texts on the page so far that are shown in the fall-back language, in order."""
+    """The texts on the page so far that are shown in the fall-back language, sorted; a
+    placeholder (a name, a number) is shown as "…", since the text is noted before it is
+    filled in."""
     noted = _fallbacks.get()
-    return sorted(set(noted.values())) if noted else []
+    return sorted({_PLACEHOLDER.sub("…", text) for text in noted.values()}) if noted else []
 
 
 def is_public_request(request) -> bool:

@@ -162,6 +162,16 @@ def test_meankieli_falls_back_to_finnish_and_lists_what_is_not_yet_translated(
     assert '<ul lang="fi">' in notice
     assert "<li>Viralliset sosiaalisen median tilit</li>" in notice
     assert "<li>Tarkista tili</li>" in notice
+    # Placeholders are not shown as code.
+    assert "%(" not in notice
+
+
+def test_the_account_page_in_meankieli_lists_the_texts_in_finnish(anonymous_client, active_account):
+    page = _get(anonymous_client, f"/fit/offentlig/konton/{active_account.pk}/")
+    assert "{#" not in page
+    notice = page[page.index('<aside class="language-fallback') :]
+    assert "<li>… palvelussa …</li>" in notice
+    assert "<li>Oma vastuusi</li>" in notice
 
 
 @pytest.mark.parametrize("language", ["sv", "en", "fi"])
