@@ -1,4 +1,5 @@
-"""The public pages and feeds, mounted at /offentlig/ (Swedish) and /en/offentlig/ (English).
+"""The public pages and feeds, mounted at /offentlig/ (Swedish), /en/offentlig/ (English),
+/fi/offentlig/ (Finnish) and /fit/offentlig/ (Meänkieli).
 
 The feeds end in .json or .csv: ``CORS_URLS_REGEX`` in settings opens exactly those to any
 origin, for reading only.

@@ -22,6 +22,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.cache import patch_cache_control
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_safe
@@ -32,6 +33,7 @@ from . import public_cache
 from . import public_selectors as selectors
 from .models import Platform
 from .platforms import parse_profile_url
+from .visitor_info import visitor_information_in
 
 # The longest address the lookup reads; a profile address is far shorter. The request line that
 # carries it (GET) stays within the web server's limit, see "Running in production" in the README.
@@ -231,6 +233,7 @@ def account_detail(request, pk: int):
             "is_closed": selectors.public_status(account) == selectors.PUBLIC_CLOSED,
             "closed_on": selectors.closed_on(account),
             "contact_email": account.public_contact or settings.COMMUNICATOR_EMAIL,
+            "visitor": {s.field: s for s in visitor_information_in(account, get_language())},
             # That snapshots exist (never the packages), so a copy handed out can be verified.
             "snapshots": public_snapshots_for(account),
         },

@@ -56,7 +56,7 @@ from .permissions import (
     get_editable_account_for_user,
     is_communicator,
 )
-from .visitor_info import standard_visitor_information
+from .visitor_info import standard_visitor_information, visitor_information_languages
 
 
 def _add_errors(form: django_forms.Form, exc: ValidationError) -> None:
@@ -349,6 +349,8 @@ def _render_detail(request, account: SocialAccount, **bound):
         "roles": [r for r in roles if r.is_current],
         "past_roles": [r for r in roles if not r.is_current],
         "history": history,
+        # Which languages the public page can show the visitor information in (issue #17).
+        "visitor_languages": visitor_information_languages(account),
         "missing": [str(m) for m in account.missing_for_approval()] if show_missing else [],
         "issues": account.compliance_issues()
         if account.status in (AccountStatus.ACTIVE, AccountStatus.CLOSING)

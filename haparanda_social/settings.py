@@ -9,6 +9,7 @@ from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import django.conf.locale
 import environ
 from celery.schedules import crontab
 from csp.constants import NONE, SELF
@@ -54,6 +55,7 @@ MIDDLEWARE = [
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "haparanda_social.i18n.PublicLanguagesMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -199,8 +201,26 @@ LOCAL_LOGIN_ENABLED = env.bool("LOCAL_LOGIN_ENABLED", default=True)
 
 # --- Internationalisation -----------------------------------------------------------------------
 LANGUAGE_CODE = "sv"
-LANGUAGES = [("sv", _("Swedish")), ("en", _("English"))]
+LANGUAGES = [
+    ("sv", _("Swedish")),
+    ("en", _("English")),
+    ("fi", _("Finnish")),
+    ("fit", _("Meänkieli")),
+]
+# Finnish and Meänkieli are minority languages in Haparanda (lag 2009:724): the public pages are
+# offered in them, the staff pages stay Swedish and English (haparanda_social/i18n.py).
+PUBLIC_ONLY_LANGUAGES = ["fi", "fit"]
+# A string not yet translated into the key is shown in the value, not in Swedish (i18n.py).
+TRANSLATION_FALLBACKS = {"fit": "fi"}
+# Meänkieli has no ISO 639-1 code; its ISO 639-3 code is registered like any other language, so
+# that get_language_info("fit"), the URL prefix /fit/, lang and hreflang all work.
+EXTRA_LANG_INFO = {
+    "fit": {"bidi": False, "code": "fit", "name": "Meänkieli", "name_local": "meänkieli"},
+}
+django.conf.locale.LANG_INFO.update(EXTRA_LANG_INFO)
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Date formats for English and Meänkieli (haparanda_social/formats/__init__.py).
+FORMAT_MODULE_PATH = ["haparanda_social.formats"]
 TIME_ZONE = "Europe/Stockholm"
 USE_I18N = True
 USE_TZ = True
@@ -338,7 +358,7 @@ PERMISSIONS_POLICY = {
 }
 
 # The public machine-readable list may be read by any origin, and only read.
-CORS_URLS_REGEX = r"^/(en/)?(offentlig|public)/.*\.(json|csv)$"
+CORS_URLS_REGEX = r"^/((en|fi|fit)/)?(offentlig|public)/.*\.(json|csv)$"
 CORS_ALLOW_ALL_ORIGINS = True
 CORS_ALLOW_METHODS = ["GET", "OPTIONS"]
 CORS_ALLOW_CREDENTIALS = False

@@ -207,6 +207,8 @@ def test_feeds_may_be_cached(anonymous_client, registry, url_name):
         "/offentlig/konton.json",
         "/offentlig/konton.csv",
         "/en/offentlig/konton.json",
+        "/fi/offentlig/konton.json",
+        "/fit/offentlig/konton.csv",
         "/offentlig/kontrollera.json?url=https://www.instagram.com/haparandakultur",
     ],
 )

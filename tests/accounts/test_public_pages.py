@@ -309,7 +309,7 @@ def test_the_public_pages_are_swedish_by_default_and_english_under_en(
     html = _page(anonymous_client, "/en/offentlig/")
     assert '<html lang="en">' in html
     # The language switch is a plain link to the same page, marked with its language.
-    assert '<a href="/offentlig/" lang="sv" hreflang="sv">Svenska</a>' in html
+    assert '<a href="/offentlig/" lang="sv" hreflang="sv">svenska</a>' in html
     assert '<a href="/en/offentlig/" lang="en" hreflang="en">English</a>' in _page(
         anonymous_client, "/offentlig/"
     )
