@@ -340,3 +340,31 @@ class AbsenceChangeForm(_Form):
         if starts and ends and ends < starts:
             self.add_error("ends_on", _("An absence cannot end before it starts."))
         return cleaned
+
+
+class DirectoryUploadForm(_Form):
+    """The HR system's file, uploaded by the communicator (issue 12)."""
+
+    file = forms.FileField(
+        label=_("The staff directory as a CSV file"),
+        help_text=_(
+            "Columns: employee id, name, e-mail, department and manager's employee id, separated "
+            "by semicolons or commas, in UTF-8. People missing from the file are taken to have "
+            "left."
+        ),
+    )
+
+    def clean_file(self):
+        from django.conf import settings
+
+        upload = self.cleaned_data["file"]
+        cap = settings.STAFF_DIRECTORY_MAX_BYTES
+        if upload.size > cap:
+            raise ValidationError(
+                _("The file is %(size)s MB; at most %(max)s MB is accepted. Nothing was changed.")
+                % {
+                    "size": f"{upload.size / 1_000_000:.1f}".replace(".", ","),
+                    "max": f"{cap / 1_000_000:.1f}".removesuffix(".0").replace(".", ","),
+                }
+            )
+        return upload

@@ -100,3 +100,21 @@ def communicator_emails() -> set[str]:
         .exclude(email="")
         .values_list("email", flat=True),
     }
+
+
+def roles_needing_a_new_person() -> QuerySet[AccountRole]:
+    """Current roles on live accounts and applications held by someone the staff directory no
+    longer lists: they cannot sign in, so the account needs a new person (R4)."""
+    return (
+        AccountRole.objects.current()
+        .filter(user__is_active=False)
+        .exclude(account__status__in=(AccountStatus.REJECTED, AccountStatus.CLOSED))
+        .select_related("account", "user")
+        .order_by("account__display_name", "role", "pk")
+    )
+
+
+def directory_imports() -> QuerySet:
+    from .models import DirectoryImport
+
+    return DirectoryImport.objects.select_related("actor").order_by("-created_at", "-pk")

@@ -10,6 +10,7 @@ urlpatterns = [
     path("forvaltning/<slug:slug>/", views.department_register, name="department_register"),
     path("uppdrag/<int:role_pk>/", views.assignment, name="assignment"),
     path("franvaro/", views.absences, name="absences"),
+    path("personalkatalog/", views.directory, name="directory"),
     path("franvaro/<int:pk>/", views.absence_change, name="absence_change"),
     path("<int:pk>/", views.account_detail, name="account_detail"),
     path("<int:pk>/andra/", views.account_edit, name="account_edit"),

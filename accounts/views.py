@@ -42,6 +42,7 @@ from .models import (
     User,
 )
 from .permissions import (
+    communicator_required,
     acts_for_account,
     can_decide_application,
     can_edit_application,
@@ -67,6 +68,9 @@ def _add_errors(form: django_forms.Form, exc: ValidationError) -> None:
 
 
 # --- dashboard and registers --------------------------------------------------------------------
+
+
+NEEDING_SHOWN = 50
 
 
 @login_required
@@ -103,6 +107,11 @@ def dashboard(request):
         "is_communicator": is_communicator(user),
         "pending": list(selectors.pending_applications()) if is_communicator(user) else [],
     }
+    if is_communicator(user):
+        # Counted in the database; the first rows are listed and the rest are one click away.
+        needing = selectors.roles_needing_a_new_person()
+        context["needing_count"] = needing.count()
+        context["needing"] = list(needing[:NEEDING_SHOWN]) if context["needing_count"] else []
     return render(request, "accounts/dashboard.html", context)
 
 
@@ -783,3 +792,56 @@ def absence_change(request, pk):
 
 
 __all__ = ["User"]
+
+
+# --- the staff directory (issue 12) -------------------------------------------------------------
+
+DIRECTORY_IMPORTS_PER_PAGE = 20
+
+
+@communicator_required
+def directory(request):
+    """The communicator uploads the HR system's file and sees what each import changed."""
+    from .directory import directory_import, read_limited
+    from .forms import DirectoryUploadForm
+    from .models import DirectoryEntry, DirectorySource
+
+    if request.method == "POST":
+        form = DirectoryUploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                result = directory_import(
+                    raw=read_limited(upload),
+                    source=DirectorySource.UPLOAD,
+                    actor=request.user,
+                    filename=upload.name[:500],
+                )
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                record = result.record
+                messages.success(
+                    request,
+                    _(
+                        "The staff directory is imported: %(added)s added, %(changed)s changed, "
+                        "%(left)s left."
+                    )
+                    % {"added": record.added, "changed": record.changed, "left": record.left},
+                )
+                return redirect("accounts:directory")
+    else:
+        form = DirectoryUploadForm()
+    page = Paginator(selectors.directory_imports(), DIRECTORY_IMPORTS_PER_PAGE).get_page(
+        request.GET.get("sida")
+    )
+    return render(
+        request,
+        "accounts/directory.html",
+        {
+            "form": form,
+            "page": page,
+            "imports": page.object_list,
+            "people": DirectoryEntry.objects.filter(active=True).count(),
+        },
+    )
