@@ -42,13 +42,13 @@ from .models import (
     User,
 )
 from .permissions import (
-    communicator_required,
     acts_for_account,
     can_decide_application,
     can_edit_application,
     can_manage_account,
     can_register_absence_for,
     can_see_department_register,
+    communicator_required,
     get_absence_for_user,
     get_account_for_user,
     get_assignment_for_manager,
