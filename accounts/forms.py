@@ -28,7 +28,13 @@ def _user_field(label, *, required=True, help_text=""):
     )
 
 
-_MANAGER_HELP = _("Leave empty to use the closest manager recorded for the person.")
+_DIRECTORY_MANAGER_HELP = _(
+    "The person's manager in the staff directory is asked to confirm the assignment."
+)
+_NO_MANAGER = _(
+    "%(person)s has no manager in the staff directory, so nobody can confirm the assignment. "
+    "Ask the communicator to update the directory."
+)
 
 
 def _reason(label=None, *, required=True, rows=3):
@@ -151,20 +157,18 @@ class ApplicationForm(_AccountFieldsForm):
 
 
 class NewApplicationForm(ApplicationForm):
-    """A new anmälan also names its people: the owner, a deputy and optionally an administrator,
-    each with the manager who gives the assignment (R3, R4)."""
+    """A new anmälan also names its people: the owner, a deputy and optionally an administrator.
+    Each person's manager in the staff directory is asked to confirm the assignment (R3, R4);
+    the applicant does not choose the managers."""
 
-    owner = _user_field(_("Owner"))
-    owner_manager = _user_field(_("Owner's manager"), required=False, help_text=_MANAGER_HELP)
-    deputy = _user_field(_("Deputy"))
-    deputy_manager = _user_field(_("Deputy's manager"), required=False, help_text=_MANAGER_HELP)
-    administrator = _user_field(_("Administrator (optional)"), required=False)
-    administrator_manager = _user_field(
-        _("Administrator's manager"), required=False, help_text=_MANAGER_HELP
+    owner = _user_field(_("Owner"), help_text=_DIRECTORY_MANAGER_HELP)
+    deputy = _user_field(_("Deputy"), help_text=_DIRECTORY_MANAGER_HELP)
+    administrator = _user_field(
+        _("Administrator (optional)"), required=False, help_text=_DIRECTORY_MANAGER_HELP
     )
 
-    PEOPLE = ("owner", "owner_manager", "deputy", "deputy_manager")
-    ADMIN = ("administrator", "administrator_manager")
+    PEOPLE = ("owner", "deputy")
+    ADMIN = ("administrator",)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -182,22 +186,10 @@ class NewApplicationForm(ApplicationForm):
         people = [p for p in people if p is not None]
         if len({p.pk for p in people}) != len(people):
             raise ValidationError(_("A person cannot hold two roles on one account."))
-        for person, manager_field in (
-            ("owner", "owner_manager"),
-            ("deputy", "deputy_manager"),
-            ("administrator", "administrator_manager"),
-        ):
-            user, manager = cleaned.get(person), cleaned.get(manager_field)
-            if user is None:
-                continue
-            manager = manager or user.manager
-            if manager is None:
-                self.add_error(
-                    manager_field,
-                    _("Choose the manager who gives %(person)s the assignment.") % {"person": user},
-                )
-            elif manager.pk == user.pk:
-                self.add_error(manager_field, _("A person cannot be their own manager."))
+        for name in ("owner", "deputy", "administrator"):
+            user = cleaned.get(name)
+            if user is not None and user.manager_id is None:
+                self.add_error(name, _NO_MANAGER % {"person": user})
         return cleaned
 
 
@@ -218,16 +210,14 @@ class CredentialsForm(NamedLengthsMixin, forms.ModelForm):
 
 
 class PersonForm(_Form):
-    """Name a person for a role, with the manager who gives the assignment."""
+    """Name a person for a role; their manager in the staff directory gives the assignment."""
 
-    user = _user_field(_("Person"))
-    manager = _user_field(_("Manager"), required=False, help_text=_MANAGER_HELP)
+    user = _user_field(_("Person"), help_text=_DIRECTORY_MANAGER_HELP)
     comment = _reason(required=False)
 
     def __init__(self, *args, comment_required=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["user"].queryset = active_users()
-        self.fields["manager"].queryset = active_users()
         self.fields["comment"].required = comment_required
 
 
@@ -236,7 +226,7 @@ class AddPersonForm(PersonForm):
         label=_("Role"),
         choices=[(Role.DEPUTY, Role.DEPUTY.label), (Role.ADMINISTRATOR, Role.ADMINISTRATOR.label)],
     )
-    field_order = ["role", "user", "manager"]
+    field_order = ["role", "user"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

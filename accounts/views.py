@@ -176,14 +176,12 @@ def application_create(request):
                         account=account,
                         actor=request.user,
                         user=data["owner"],
-                        manager=data.get("owner_manager"),
                     )
                     services.application_add_person(
                         account=account,
                         actor=request.user,
                         user=data["deputy"],
                         role=Role.DEPUTY,
-                        manager=data.get("deputy_manager"),
                     )
                     if data.get("administrator"):
                         services.application_add_person(
@@ -191,7 +189,6 @@ def application_create(request):
                             actor=request.user,
                             user=data["administrator"],
                             role=Role.ADMINISTRATOR,
-                            manager=data.get("administrator_manager"),
                         )
             except ValidationError as exc:
                 _add_errors(form, exc)
@@ -201,7 +198,6 @@ def application_create(request):
     else:
         initial = {
             "owner": request.user.pk,
-            "owner_manager": request.user.manager_id,
             "department": request.user.department_id,
             **standard_visitor_information(SocialAccount(department=request.user.department)),
         }
@@ -416,7 +412,7 @@ def application_set_owner(request, pk):
         form,
         "owner_form",
         lambda d: services.application_set_owner(
-            account=account, actor=request.user, user=d["user"], manager=d["manager"]
+            account=account, actor=request.user, user=d["user"]
         ),
         _("The owner is saved."),
     )
@@ -437,7 +433,6 @@ def application_add_person(request, pk):
             actor=request.user,
             user=d["user"],
             role=d["role"],
-            manager=d["manager"],
         ),
         _("The person is added."),
     )
@@ -517,7 +512,6 @@ def role_appoint_administrator(request, pk):
             account=account,
             actor=request.user,
             user=d["user"],
-            manager=d["manager"],
             comment=d["comment"],
         ),
         _("The administrator is appointed. The manager is asked to confirm the assignment."),
@@ -538,7 +532,6 @@ def role_add_deputy(request, pk):
             account=account,
             actor=request.user,
             user=d["user"],
-            manager=d["manager"],
             comment=d["comment"],
         ),
         _("The deputy is added. The manager is asked to confirm the assignment."),
@@ -575,7 +568,6 @@ def account_change_owner(request, pk):
         lambda d: services.account_change_owner(
             account=account,
             new_owner=d["user"],
-            manager=d["manager"],
             actor=request.user,
             comment=d["comment"],
         ),
