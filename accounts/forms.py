@@ -17,15 +17,75 @@ _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 _TEXT = forms.Textarea(attrs={"rows": 3})
 
 
+def person_label(user) -> str:
+    return f"{user} ({user.title})" if user.title else str(user)
+
+
+class PersonPicker(forms.Select):
+    """A person picker that never lists every employee (issue 12): a search field and a select
+    with the people whose name matches, plus the one already chosen.
+
+    With JavaScript, htmx fills the select as the person types. Without it, the search button
+    posts the form, the page shows it again with the matches and nothing is saved (views check
+    ``SEARCH``). The search text travels as ``<name>__q``.
+    """
+
+    template_name = "accounts/widgets/person_picker.html"
+    queryset = None
+    query = ""
+
+    def value_from_datadict(self, data, files, name):
+        self.query = (data.get(f"{name}__q") or "").strip()[:100]
+        return super().value_from_datadict(data, files, name)
+
+    def get_context(self, name, value, attrs):
+        from django.urls import reverse
+
+        from .selectors import people_matching
+
+        chosen = value[0] if isinstance(value, list | tuple) and value else value
+        people = people_matching(self.queryset, self.query, include=chosen)
+        self.choices = [("", _("– Search by name, then choose –"))] + [
+            (p.pk, person_label(p)) for p in people
+        ]
+        context = super().get_context(name, value, attrs)
+        context["widget"]["query"] = self.query
+        context["widget"]["search_url"] = reverse("accounts:person_search")
+        context["widget"]["search_button"] = SEARCH
+        return context
+
+
+# The name of the search button of a person picker: a post with it only searches.
+SEARCH = "_search"
+
+
 class UserChoiceField(forms.ModelChoiceField):
+    widget = PersonPicker
+
+    def _set_queryset(self, queryset):
+        super()._set_queryset(queryset)
+        self.widget.queryset = self.queryset
+
+    queryset = property(forms.ModelChoiceField._get_queryset, _set_queryset)
+
     def label_from_instance(self, obj):
-        return f"{obj} ({obj.title})" if obj.title else str(obj)
+        return person_label(obj)
 
 
 def _user_field(label, *, required=True, help_text=""):
     return UserChoiceField(
         queryset=active_users(), label=label, required=required, help_text=help_text
     )
+
+
+def search_only(form):
+    """The form as posted with the search button: shown again with its input, without the
+    errors of fields the person has not finished."""
+    from django.forms.utils import ErrorDict
+
+    form.full_clean()
+    form._errors = ErrorDict()
+    return form
 
 
 _DIRECTORY_MANAGER_HELP = _(

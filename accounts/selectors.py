@@ -118,3 +118,26 @@ def directory_imports() -> QuerySet:
     from .models import DirectoryImport
 
     return DirectoryImport.objects.select_related("actor").order_by("-created_at", "-pk")
+
+
+PEOPLE_SHOWN = 20
+
+
+def people_matching(
+    queryset: QuerySet[User], query: str, *, include=None, limit: int = PEOPLE_SHOWN
+) -> QuerySet[User]:
+    """The people a person picker offers: those whose name matches every word of ``query``, and
+    the one already chosen (``include``). One query, whatever the number of staff."""
+    words = query.split()[:5]
+    condition = Q(pk__in=[])
+    if words:
+        condition = Q()
+        for word in words:
+            condition &= (
+                Q(first_name__icontains=word)
+                | Q(last_name__icontains=word)
+                | Q(username__icontains=word)
+            )
+    if include is not None and str(include).isdigit():
+        condition |= Q(pk=int(include))
+    return queryset.filter(condition).order_by("first_name", "last_name", "username")[:limit]

@@ -11,6 +11,7 @@ urlpatterns = [
     path("uppdrag/<int:role_pk>/", views.assignment, name="assignment"),
     path("franvaro/", views.absences, name="absences"),
     path("personalkatalog/", views.directory, name="directory"),
+    path("personer/sok/", views.person_search, name="person_search"),
     path("franvaro/<int:pk>/", views.absence_change, name="absence_change"),
     path("<int:pk>/", views.account_detail, name="account_detail"),
     path("<int:pk>/andra/", views.account_edit, name="account_edit"),

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from . import selectors, services
 from .forms import (
+    SEARCH,
     AbsenceChangeForm,
     AbsenceForm,
     AddPersonForm,
@@ -30,6 +31,7 @@ from .forms import (
     NewApplicationForm,
     OwnerForm,
     PersonForm,
+    search_only,
 )
 from .models import (
     AccountRole,
@@ -164,6 +166,8 @@ def _fill_standard_texts(form_class, request, instance=None):
 def application_create(request):
     if request.method == "POST" and "fill_standard" in request.POST:
         form = _fill_standard_texts(NewApplicationForm, request)
+    elif request.method == "POST" and SEARCH in request.POST:
+        form = search_only(NewApplicationForm(request.POST))
     elif request.method == "POST":
         form = NewApplicationForm(request.POST)
         if form.is_valid():
@@ -371,7 +375,10 @@ def account_detail(request, pk):
 
 
 def _act(request, account, form, form_key, perform, success):
-    """Validate, call the service, and either redirect with a message or re-show the page."""
+    """Validate, call the service, and either redirect with a message or re-show the page.
+    A person picker's search button only searches."""
+    if SEARCH in request.POST:
+        return _render_detail(request, account, **{form_key: search_only(form)})
     if form.is_valid():
         try:
             perform(form.cleaned_data)
@@ -688,7 +695,9 @@ def absences(request):
     from .models import Absence
 
     people = _people_for_absence(request.user)
-    if request.method == "POST":
+    if request.method == "POST" and SEARCH in request.POST:
+        form = search_only(AbsenceForm(request.POST, people=people))
+    elif request.method == "POST":
         form = AbsenceForm(request.POST, people=people)
         if form.is_valid():
             person = form.cleaned_data.get("user") or request.user
@@ -837,3 +846,16 @@ def directory(request):
             "people": DirectoryEntry.objects.filter(active=True).count(),
         },
     )
+
+
+@login_required
+def person_search(request):
+    """The matches for a person picker's search field, as options for htmx (issue 12).
+
+    Any signed-in employee may search: applicants name colleagues. It answers with names and
+    titles only, of people who can sign in, and at most a screenful of them."""
+    query = next((v for k, v in request.GET.items() if k == "q" or k.endswith("__q")), "").strip()[
+        :100
+    ]
+    people = list(selectors.people_matching(selectors.active_users(), query)) if query else []
+    return render(request, "accounts/_person_options.html", {"people": people, "query": query})
