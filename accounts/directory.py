@@ -234,13 +234,23 @@ def _split_name(name: str) -> tuple[str, str]:
     return (first, last) if first else (name, "")
 
 
-def _user_for(entry: DirectoryEntry, users_by_username, users_by_email) -> User:
-    user = entry.user or users_by_username.get(entry.employee_id.casefold())
-    if user is None and entry.email:
-        user = users_by_email.get(entry.email.casefold())
-    if user is None:
-        user = User(username=entry.employee_id)
-        user.set_unusable_password()
+def _user_for(entry: DirectoryEntry, users_by_username, users_by_email, taken: set[int]) -> User:
+    """The entry's user: the linked one, else the user named by the employee id or with the same
+    e-mail who is not someone else's, else a new user without a password."""
+    if entry.user_id:
+        return entry.user
+    for user in (
+        users_by_username.get(entry.employee_id.casefold()),
+        users_by_email.get(entry.email.casefold()) if entry.email else None,
+    ):
+        if user is not None and user.pk not in taken:
+            return user
+    username, n = entry.employee_id, 1
+    while username.casefold() in users_by_username:
+        n += 1
+        username = f"{entry.employee_id}-{n}"
+    user = User(username=username)
+    user.set_unusable_password()
     return user
 
 
@@ -365,13 +375,15 @@ def _apply(rows: list[Row], *, source: str, actor: User | None, filename: str) -
         if entry.manager_id != (manager_entry.pk if manager_entry else None):
             entry.manager = manager_entry
             entry.save(update_fields=["manager"])
+    taken = {e.user_id for e in entries.values() if e.user_id}
     for entry in entries.values():
-        user = _user_for(entry, users_by_username, users_by_email)
+        user = _user_for(entry, users_by_username, users_by_email, taken)
         if not entry.active and user.pk is None:
             continue
         if user.pk is None:
             user.save()
             users_by_username[user.username.casefold()] = user
+        taken.add(user.pk)
         if entry.user_id != user.pk:
             entry.user = user
             entry.save(update_fields=["user"])

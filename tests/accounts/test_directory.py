@@ -286,3 +286,13 @@ def test_the_directory_page_lists_imports_with_a_fixed_number_of_queries(
     with django_assert_max_num_queries(8):
         response = communicator_client.get(URL)
     assert "26 inläsningar" in response.content.decode()
+
+
+def test_a_username_taken_by_someone_else_in_the_directory_gets_a_new_user(imported, deputy):
+    # "disa.ersattare" is linked already; a newcomer whose employee id is the same username in
+    # another case, and who shares her e-mail, must not take her user over.
+    raw = _cast_file() + b"DISA.ERSATTARE2;Disa Tv\xc3\xa5;disa@haparanda.se;kultur;mats.chef\n"
+    _import(raw)
+    entry = DirectoryEntry.objects.get(employee_id="DISA.ERSATTARE2")
+    assert entry.user != deputy and entry.user.username == "DISA.ERSATTARE2"
+    assert DirectoryEntry.objects.get(employee_id="disa.ersattare").user == deputy
