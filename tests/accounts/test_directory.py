@@ -296,3 +296,12 @@ def test_a_username_taken_by_someone_else_in_the_directory_gets_a_new_user(impor
     entry = DirectoryEntry.objects.get(employee_id="DISA.ERSATTARE2")
     assert entry.user != deputy and entry.user.username == "DISA.ERSATTARE2"
     assert DirectoryEntry.objects.get(employee_id="disa.ersattare").user == deputy
+
+
+def test_claims_do_not_let_a_person_who_left_back_in(imported, deputy):
+    _import(_cast_file(without=("disa.ersattare",)))
+    directory_update_from_claims(
+        user=deputy, claims={"employee_id": "disa.ersattare", "name": "Disa Ersättare"}
+    )
+    deputy.refresh_from_db()
+    assert not deputy.is_active
