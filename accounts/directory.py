@@ -427,9 +427,32 @@ def _record_refusal(*, source: str, actor: User | None, filename: str, error) ->
     DirectoryImport(source=source, actor=actor, filename=filename, error=message).save()
 
 
+def _why_unreadable(exc: OSError) -> str:
+    import errno
+
+    if exc.errno == errno.ENOENT:
+        return _("there is no such file")
+    if exc.errno == errno.EACCES:
+        return _("permission is missing")
+    if exc.errno == errno.EISDIR:
+        return _("it is a folder")
+    return _("it could not be read from the disk")
+
+
 def directory_import_path(*, path: str, source: str, actor: User | None = None) -> ImportResult:
-    with open(path, "rb") as stream:
-        raw = read_limited(stream)
+    """Import the file at ``path``. A file that cannot be read is refused and recorded too, so
+    that a nightly import that did not happen shows on the directory page."""
+    try:
+        with open(path, "rb") as stream:
+            raw = read_limited(stream)
+    except OSError as exc:
+        error = ValidationError(
+            _("The file %(path)s cannot be read: %(reason)s. Nothing was changed.")
+            % {"path": path, "reason": _why_unreadable(exc)},
+            code="unreadable",
+        )
+        _record_refusal(source=source, actor=actor, filename=str(path), error=error)
+        raise error from None
     return directory_import(raw=raw, source=source, actor=actor, filename=str(path))
 
 

@@ -29,6 +29,6 @@ def import_staff_directory() -> int | None:
         result = directory_import_path(
             path=settings.STAFF_DIRECTORY_PATH, source=DirectorySource.NIGHTLY
         )
-    except (ValidationError, OSError):
+    except ValidationError:
         return None
     return result.record.pk

@@ -182,6 +182,15 @@ def test_the_nightly_task_reads_the_configured_path(imported, tmp_path, settings
     assert tasks.import_staff_directory.delay().get() is None
 
 
+def test_a_nightly_file_that_is_missing_is_recorded(imported, tmp_path, settings):
+    before = _snapshot()
+    settings.STAFF_DIRECTORY_PATH = str(tmp_path / "saknas.csv")
+    assert tasks.import_staff_directory.delay().get() is None
+    record = DirectoryImport.objects.exclude(error="").get()
+    assert record.source == "nightly" and "kan inte läsas: filen finns inte." in record.error
+    assert _snapshot() == before
+
+
 def test_claims_update_the_entry_and_the_user(imported, deputy, other_department):
     entry = directory_update_from_claims(
         user=deputy,

@@ -19,8 +19,6 @@ class Command(BaseCommand):
     def handle(self, *args, path, **options):
         try:
             result = directory_import_path(path=path, source=DirectorySource.COMMAND)
-        except OSError as exc:
-            raise CommandError(f"Filen kan inte läsas: {exc.strerror or exc}") from None
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from None
         record = result.record
