@@ -3,12 +3,12 @@ real browser and with JavaScript switched off."""
 
 import pytest
 
-from .conftest import login
+from .conftest import axe_violations, describe, login
 
 pytestmark = pytest.mark.browser
 
 
-def test_the_applicant_finds_the_deputy_by_typing_a_name(page, base_url):
+def test_the_applicant_finds_the_deputy_by_typing_a_name(page, browser, base_url):
     errors = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     login(page, base_url, "lena.fritid")
@@ -20,6 +20,8 @@ def test_the_applicant_finds_the_deputy_by_typing_a_name(page, base_url):
     deputy.select_option(label="Disa Eriksson (Informatör)")
     assert deputy.input_value() != ""
     assert not [e for e in errors if "Content Security Policy" in e], errors
+    violations = axe_violations(browser, page.url, cookies=page.context.cookies())
+    assert violations == [], describe(violations)
 
 
 def test_the_picker_works_without_javascript(browser, base_url):
