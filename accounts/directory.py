@@ -234,11 +234,13 @@ def _split_name(name: str) -> tuple[str, str]:
     return (first, last) if first else (name, "")
 
 
-def _user_for(entry: DirectoryEntry, users_by_username, users_by_email, taken: set[int]) -> User:
+def _user_for(
+    entry: DirectoryEntry, users_by_pk, users_by_username, users_by_email, taken: set[int]
+) -> User:
     """The entry's user: the linked one, else the user named by the employee id or with the same
     e-mail who is not someone else's, else a new user without a password."""
     if entry.user_id:
-        return entry.user
+        return users_by_pk[entry.user_id]
     for user in (
         users_by_username.get(entry.employee_id.casefold()),
         users_by_email.get(entry.email.casefold()) if entry.email else None,
@@ -321,9 +323,11 @@ def directory_import(
 def _apply(rows: list[Row], *, source: str, actor: User | None, filename: str) -> ImportResult:
     entries = {e.employee_id: e for e in DirectoryEntry.objects.select_for_update()}
     users = list(User.objects.select_for_update())
+    # Everything is looked up in these maps: a few queries for the whole staff, not per person.
+    users_by_pk = {u.pk: u for u in users}
     users_by_username = {u.username.casefold(): u for u in users}
     users_by_email = {}
-    linked = set(DirectoryEntry.objects.exclude(user=None).values_list("user_id", flat=True))
+    linked = {e.user_id for e in entries.values() if e.user_id}
     for u in users:
         if u.email and u.pk not in linked:
             users_by_email.setdefault(u.email.casefold(), u)
@@ -377,22 +381,27 @@ def _apply(rows: list[Row], *, source: str, actor: User | None, filename: str) -
             entry.save(update_fields=["manager"])
     taken = {e.user_id for e in entries.values() if e.user_id}
     for entry in entries.values():
-        user = _user_for(entry, users_by_username, users_by_email, taken)
+        user = _user_for(entry, users_by_pk, users_by_username, users_by_email, taken)
         if not entry.active and user.pk is None:
             continue
         if user.pk is None:
             user.save()
+            users_by_pk[user.pk] = user
             users_by_username[user.username.casefold()] = user
         taken.add(user.pk)
         if entry.user_id != user.pk:
             entry.user = user
             entry.save(update_fields=["user"])
+    entries_by_pk = {e.pk: e for e in entries.values()}
     for entry in entries.values():
-        user = entry.user
+        user = users_by_pk.get(entry.user_id)
         if user is None:
             continue
-        manager_entry = entry.manager if entry.active else None
-        manager = manager_entry.user if manager_entry else (None if entry.active else user.manager)
+        manager_entry = entries_by_pk.get(entry.manager_id) if entry.active else None
+        if entry.active:
+            manager = users_by_pk.get(manager_entry.user_id) if manager_entry else None
+        else:
+            manager = users_by_pk.get(user.manager_id)
         previous_manager_id = user.manager_id
         was_active = user.is_active
         changed_fields = _sync_user(user, entry, manager)

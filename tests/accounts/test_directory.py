@@ -314,3 +314,18 @@ def test_claims_do_not_let_a_person_who_left_back_in(imported, deputy):
     )
     deputy.refresh_from_db()
     assert not deputy.is_active
+
+
+def test_a_directory_of_1500_staff_is_imported_and_reimported_cheaply(
+    db, department, django_assert_max_num_queries
+):
+    lines = ["employee_id;name;email;department;manager_id", "E0;Kommun Direktör;;kultur;"]
+    lines += [f"E{i};Person Nummer{i};p{i}@haparanda.se;kultur;E{i // 10}" for i in range(1, 1500)]
+    raw = ("\n".join(lines) + "\n").encode()
+    first = _import(raw)
+    assert first.record.added == 1500
+    assert User.objects.get(username="E1234").manager.username == "E123"
+    # Unchanged, the nightly import reads the staff in a few queries and writes only its record.
+    with django_assert_max_num_queries(10):
+        again = _import(raw)
+    assert (again.record.added, again.record.changed, again.record.unchanged) == (0, 0, 1500)
