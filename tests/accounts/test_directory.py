@@ -329,3 +329,22 @@ def test_a_directory_of_1500_staff_is_imported_and_reimported_cheaply(
     with django_assert_max_num_queries(10):
         again = _import(raw)
     assert (again.record.added, again.record.changed, again.record.unchanged) == (0, 0, 1500)
+
+
+def test_the_import_record_cannot_be_rewritten(imported):
+    """The record of what an import changed is append-only, in the ORM and in PostgreSQL."""
+    from django.db import DatabaseError, connection, transaction
+
+    record = imported.record
+    with pytest.raises(TypeError):
+        record.save()
+    if connection.vendor != "postgresql":
+        return
+    for sql in (
+        "UPDATE accounts_directoryimport SET added = 0 WHERE id = %s",
+        "DELETE FROM accounts_directoryimport WHERE id = %s",
+    ):
+        with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql, [record.pk])
+    record.refresh_from_db()
+    assert record.added == 5
