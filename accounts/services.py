@@ -483,8 +483,9 @@ def _missing_for_submission(account: SocialAccount) -> list[str]:
             missing.append(
                 str(
                     _(
-                        "%(manager)s declined the assignment of %(person)s. Remove the person "
-                        "or name them again with the right manager."
+                        "%(manager)s declined the assignment of %(person)s. Remove the person, "
+                        "or ask the communicator to correct the staff directory if the manager "
+                        "is wrong."
                     )
                     % {"manager": role.manager, "person": role.user}
                 )
