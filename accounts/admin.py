@@ -6,7 +6,16 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .models import Absence, AccountDecision, AccountRole, Department, SocialAccount, User
+from .models import (
+    Absence,
+    AccountDecision,
+    AccountRole,
+    Department,
+    DirectoryEntry,
+    DirectoryImport,
+    SocialAccount,
+    User,
+)
 from .public_cache import registry_changed
 
 
@@ -24,6 +33,9 @@ class UserAdmin(NoDeleteMixin, BaseUserAdmin):
     list_display = ("username", "first_name", "last_name", "department", "is_communicator")
     list_filter = ("is_communicator", "department", "is_active")
     autocomplete_fields = ("manager",)
+    # The staff directory keeps the department and the manager; an edit here would be undone by
+    # the next import, and the manager decides who confirms assignments (issue 12).
+    readonly_fields = ("department", "manager")
 
 
 @admin.register(Department)
@@ -111,6 +123,38 @@ class AccountDecisionAdmin(admin.ModelAdmin):
     list_display = ("created_at", "account", "kind", "actor")
     list_filter = ("kind",)
     search_fields = ("account__display_name", "comment")
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(DirectoryEntry)
+class DirectoryEntryAdmin(NoDeleteMixin, admin.ModelAdmin):
+    """Read-only: the directory changes only by an import of the HR system's file."""
+
+    list_display = ("employee_id", "name", "department", "manager", "active", "user")
+    list_filter = ("active", "department")
+    search_fields = ("employee_id", "name", "email")
+    list_select_related = ("department", "manager", "user")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(DirectoryImport)
+class DirectoryImportAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "source", "actor", "added", "changed", "left", "error")
+    list_filter = ("source",)
     date_hierarchy = "created_at"
 
     def has_add_permission(self, request):

@@ -46,6 +46,7 @@ DEMO_USERS = [
         "title": "Kommunikatör",
         "department": "kommunledning",
         "is_communicator": True,
+        "manager": "mats.chef",
         "role_description": "kommunikatör – godkänner konton, ser allt",
     },
     {
@@ -62,6 +63,7 @@ DEMO_USERS = [
         "last_name": "Niemi",
         "title": "Kultur- och fritidschef",
         "department": "kultur",
+        "manager": "mats.chef",
         "role_description": "chef – ger uppdrag till Adam och Lena",
     },
     {
@@ -70,6 +72,7 @@ DEMO_USERS = [
         "last_name": "Holmgren",
         "title": "Samhällsbyggnadschef",
         "department": "samhallsbyggnad",
+        "manager": "mats.chef",
         "role_description": "chef – samhällsbyggnad",
     },
     {
@@ -123,6 +126,7 @@ DEMO_USERS = [
         "last_name": "Lampinen",
         "title": "Handläggare",
         "department": "social",
+        "manager": "per.chef",
         "role_description": "anställd utan roll – ser inget av andras konton",
     },
 ]
@@ -317,6 +321,37 @@ NOT_ANSWERED = (
 )
 
 
+def demo_directory_file(departments: dict[str, Department]) -> bytes:
+    """The demo staff as the HR system would export them: employee id (here the username),
+    name, e-mail, department and manager's employee id, separated by semicolons."""
+    lines = ["anställningsnummer;namn;e-post;förvaltning;chef"]
+    for spec in DEMO_USERS:
+        lines.append(
+            ";".join(
+                (
+                    spec["username"],
+                    f"{spec['first_name']} {spec['last_name']}",
+                    f"{spec['username']}@haparanda.se",
+                    departments[spec["department"]].name,
+                    spec.get("manager", ""),
+                )
+            )
+        )
+    return ("\n".join(lines) + "\n").encode()
+
+
+def seed_directory(departments: dict[str, Department]) -> None:
+    """Seed the staff directory, so that every demo manager comes from it (issue 12)."""
+    from .directory import directory_import
+    from .models import DirectorySource
+
+    directory_import(
+        raw=demo_directory_file(departments),
+        source=DirectorySource.COMMAND,
+        filename="demo",
+    )
+
+
 @transaction.atomic
 def seed_registry() -> bool:
     """Create the demo registry once. Returns False when it already exists."""
@@ -341,6 +376,9 @@ def seed_registry() -> bool:
         user.set_password(DEMO_PASSWORD)
         user.save()
         users[user.username] = user
+    seed_directory(departments)
+    for user in users.values():
+        user.refresh_from_db()
     communicator = users["karin.kommunikator"]
 
     for spec in ACCOUNTS:
@@ -411,7 +449,7 @@ def _seed_people_and_history(account, spec, users, communicator):
     pending = set(spec.get("pending", []))
     for person, role in people:
         confirmed = status not in (AccountStatus.DRAFT,) and person.username not in pending
-        manager = person.manager or users["mats.chef"]
+        manager = person.manager
         AccountRole.objects.create(
             account=account,
             user=person,
@@ -429,7 +467,7 @@ def _seed_people_and_history(account, spec, users, communicator):
     for person, role in people:
         if person.username in pending:
             continue
-        manager = person.manager or users["mats.chef"]
+        manager = person.manager
         _decide(
             account,
             DecisionKind.ASSIGNMENT_CONFIRMED,

@@ -17,9 +17,59 @@ _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 _TEXT = forms.Textarea(attrs={"rows": 3})
 
 
+def person_label(user) -> str:
+    return f"{user} ({user.title})" if user.title else str(user)
+
+
+class PersonPicker(forms.Select):
+    """A person picker that never lists every employee (issue 12): a search field and a select
+    with the people whose name matches, plus the one already chosen.
+
+    With JavaScript, htmx fills the select as the person types. Without it, the search button
+    posts the form, the page shows it again with the matches and nothing is saved (views check
+    ``SEARCH``). The search text travels as ``<name>__q``.
+    """
+
+    template_name = "accounts/widgets/person_picker.html"
+    queryset = None
+    query = ""
+
+    def value_from_datadict(self, data, files, name):
+        self.query = (data.get(f"{name}__q") or "").strip()[:100]
+        return super().value_from_datadict(data, files, name)
+
+    def get_context(self, name, value, attrs):
+        from django.urls import reverse
+
+        from .selectors import people_matching
+
+        chosen = value[0] if isinstance(value, list | tuple) and value else value
+        people = people_matching(self.queryset, self.query, include=chosen)
+        self.choices = [("", _("– Search by name, then choose –"))] + [
+            (p.pk, person_label(p)) for p in people
+        ]
+        context = super().get_context(name, value, attrs)
+        context["widget"]["query"] = self.query
+        context["widget"]["search_url"] = reverse("accounts:person_search")
+        context["widget"]["search_button"] = SEARCH
+        return context
+
+
+# The name of the search button of a person picker: a post with it only searches.
+SEARCH = "_search"
+
+
 class UserChoiceField(forms.ModelChoiceField):
+    widget = PersonPicker
+
+    def _set_queryset(self, queryset):
+        super()._set_queryset(queryset)
+        self.widget.queryset = self.queryset
+
+    queryset = property(forms.ModelChoiceField._get_queryset, _set_queryset)
+
     def label_from_instance(self, obj):
-        return f"{obj} ({obj.title})" if obj.title else str(obj)
+        return person_label(obj)
 
 
 def _user_field(label, *, required=True, help_text=""):
@@ -28,7 +78,23 @@ def _user_field(label, *, required=True, help_text=""):
     )
 
 
-_MANAGER_HELP = _("Leave empty to use the closest manager recorded for the person.")
+def search_only(form):
+    """The form as posted with the search button: shown again with its input, without the
+    errors of fields the person has not finished."""
+    from django.forms.utils import ErrorDict
+
+    form.full_clean()
+    form._errors = ErrorDict()
+    return form
+
+
+_DIRECTORY_MANAGER_HELP = _(
+    "The person's manager in the staff directory is asked to confirm the assignment."
+)
+_NO_MANAGER = _(
+    "%(person)s has no manager in the staff directory, so nobody can confirm the assignment. "
+    "Ask the communicator to update the directory."
+)
 
 
 def _reason(label=None, *, required=True, rows=3):
@@ -151,20 +217,18 @@ class ApplicationForm(_AccountFieldsForm):
 
 
 class NewApplicationForm(ApplicationForm):
-    """A new anmälan also names its people: the owner, a deputy and optionally an administrator,
-    each with the manager who gives the assignment (R3, R4)."""
+    """A new anmälan also names its people: the owner, a deputy and optionally an administrator.
+    Each person's manager in the staff directory is asked to confirm the assignment (R3, R4);
+    the applicant does not choose the managers."""
 
-    owner = _user_field(_("Owner"))
-    owner_manager = _user_field(_("Owner's manager"), required=False, help_text=_MANAGER_HELP)
-    deputy = _user_field(_("Deputy"))
-    deputy_manager = _user_field(_("Deputy's manager"), required=False, help_text=_MANAGER_HELP)
-    administrator = _user_field(_("Administrator (optional)"), required=False)
-    administrator_manager = _user_field(
-        _("Administrator's manager"), required=False, help_text=_MANAGER_HELP
+    owner = _user_field(_("Owner"), help_text=_DIRECTORY_MANAGER_HELP)
+    deputy = _user_field(_("Deputy"), help_text=_DIRECTORY_MANAGER_HELP)
+    administrator = _user_field(
+        _("Administrator (optional)"), required=False, help_text=_DIRECTORY_MANAGER_HELP
     )
 
-    PEOPLE = ("owner", "owner_manager", "deputy", "deputy_manager")
-    ADMIN = ("administrator", "administrator_manager")
+    PEOPLE = ("owner", "deputy")
+    ADMIN = ("administrator",)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -182,22 +246,10 @@ class NewApplicationForm(ApplicationForm):
         people = [p for p in people if p is not None]
         if len({p.pk for p in people}) != len(people):
             raise ValidationError(_("A person cannot hold two roles on one account."))
-        for person, manager_field in (
-            ("owner", "owner_manager"),
-            ("deputy", "deputy_manager"),
-            ("administrator", "administrator_manager"),
-        ):
-            user, manager = cleaned.get(person), cleaned.get(manager_field)
-            if user is None:
-                continue
-            manager = manager or user.manager
-            if manager is None:
-                self.add_error(
-                    manager_field,
-                    _("Choose the manager who gives %(person)s the assignment.") % {"person": user},
-                )
-            elif manager.pk == user.pk:
-                self.add_error(manager_field, _("A person cannot be their own manager."))
+        for name in ("owner", "deputy", "administrator"):
+            user = cleaned.get(name)
+            if user is not None and user.manager_id is None:
+                self.add_error(name, _NO_MANAGER % {"person": user})
         return cleaned
 
 
@@ -218,16 +270,14 @@ class CredentialsForm(NamedLengthsMixin, forms.ModelForm):
 
 
 class PersonForm(_Form):
-    """Name a person for a role, with the manager who gives the assignment."""
+    """Name a person for a role; their manager in the staff directory gives the assignment."""
 
-    user = _user_field(_("Person"))
-    manager = _user_field(_("Manager"), required=False, help_text=_MANAGER_HELP)
+    user = _user_field(_("Person"), help_text=_DIRECTORY_MANAGER_HELP)
     comment = _reason(required=False)
 
     def __init__(self, *args, comment_required=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["user"].queryset = active_users()
-        self.fields["manager"].queryset = active_users()
         self.fields["comment"].required = comment_required
 
 
@@ -236,7 +286,7 @@ class AddPersonForm(PersonForm):
         label=_("Role"),
         choices=[(Role.DEPUTY, Role.DEPUTY.label), (Role.ADMINISTRATOR, Role.ADMINISTRATOR.label)],
     )
-    field_order = ["role", "user", "manager"]
+    field_order = ["role", "user"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -340,3 +390,31 @@ class AbsenceChangeForm(_Form):
         if starts and ends and ends < starts:
             self.add_error("ends_on", _("An absence cannot end before it starts."))
         return cleaned
+
+
+class DirectoryUploadForm(_Form):
+    """The HR system's file, uploaded by the communicator (issue 12)."""
+
+    file = forms.FileField(
+        label=_("The staff directory as a CSV file"),
+        help_text=_(
+            "Columns: employee id, name, e-mail, department and manager's employee id, separated "
+            "by semicolons or commas, in UTF-8. People missing from the file are taken to have "
+            "left."
+        ),
+    )
+
+    def clean_file(self):
+        from django.conf import settings
+
+        upload = self.cleaned_data["file"]
+        cap = settings.STAFF_DIRECTORY_MAX_BYTES
+        if upload.size > cap:
+            raise ValidationError(
+                _("The file is %(size)s MB; at most %(max)s MB is accepted. Nothing was changed.")
+                % {
+                    "size": f"{upload.size / 1_000_000:.1f}".replace(".", ","),
+                    "max": f"{cap / 1_000_000:.1f}".removesuffix(".0").replace(".", ","),
+                }
+            )
+        return upload

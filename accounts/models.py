@@ -375,6 +375,12 @@ class SocialAccount(models.Model):
         if not any(r.role == Role.DEPUTY for r in roles):
             missing.append(_("The account must have at least one deputy."))
         for role in roles:
+            if not role.user.is_active:
+                # The staff directory no longer lists the person: they cannot sign in (R4).
+                missing.append(
+                    _("%(person)s has left the staff directory; the account needs a new %(role)s.")
+                    % {"person": role.user, "role": role.get_role_display().lower()}
+                )
             if role.assignment_status != AssignmentStatus.CONFIRMED:
                 missing.append(
                     _("%(manager)s has not confirmed the assignment of %(person)s as %(role)s.")
@@ -629,3 +635,92 @@ class PublicRegistryVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} ({self.changed_at:%Y-%m-%d %H:%M})"
+
+
+class DirectoryEntry(models.Model):
+    """A person in the staff directory, as the HR system's file says (issue 12).
+
+    The directory is the source of who works here, in which department and who is whose manager.
+    Each entry is linked to the user who signs in; an import keeps that user's name, e-mail,
+    department, manager and whether they may sign in in step with the entry. ``User.manager`` is
+    therefore the directory's manager, and it is the manager who confirms assignments (R3).
+    """
+
+    employee_id = models.CharField(_("employee id"), max_length=50, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    email = models.EmailField(_("e-mail"), blank=True)
+    department = models.ForeignKey(
+        Department,
+        verbose_name=_("department"),
+        on_delete=models.PROTECT,
+        related_name="directory_entries",
+    )
+    manager = models.ForeignKey(
+        "self",
+        verbose_name=_("manager"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reports",
+    )
+    active = models.BooleanField(_("in the directory"), default=True, db_index=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="directory_entry",
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("directory entry")
+        verbose_name_plural = _("directory entries")
+        ordering = ["name", "employee_id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.employee_id})"
+
+
+class DirectorySource(models.TextChoices):
+    UPLOAD = "upload", _("Uploaded by the communicator")
+    COMMAND = "command", _("Management command")
+    NIGHTLY = "nightly", _("Nightly import")
+    CLAIMS = "claims", _("Sign-in")
+
+
+class DirectoryImport(AppendOnlyModel):
+    """An append-only record of one import of the staff directory: what changed, or why the file
+    was refused (R23). ``details`` names the people added, changed and gone, the users whose
+    sign-in was ended and the pending assignments moved to a new manager."""
+
+    source = models.CharField(_("source"), max_length=20, choices=DirectorySource.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("imported by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    filename = models.CharField(_("file"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+    added = models.PositiveIntegerField(_("added"), default=0)
+    changed = models.PositiveIntegerField(_("changed"), default=0)
+    left = models.PositiveIntegerField(_("left"), default=0)
+    unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
+    error = models.TextField(_("refused because"), blank=True)
+    details = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("directory import")
+        verbose_name_plural = _("directory imports")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_source_display()} {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def succeeded(self) -> bool:
+        return not self.error

@@ -118,3 +118,44 @@ def account_by_address(
     except ValidationError:
         canonical = address
     return accounts.filter(url__in={canonical, address}).order_by("pk").first()
+
+
+def roles_needing_a_new_person() -> QuerySet[AccountRole]:
+    """Current roles on live accounts and applications held by someone the staff directory no
+    longer lists: they cannot sign in, so the account needs a new person (R4)."""
+    return (
+        AccountRole.objects.current()
+        .filter(user__is_active=False)
+        .exclude(account__status__in=(AccountStatus.REJECTED, AccountStatus.CLOSED))
+        .select_related("account", "user")
+        .order_by("account__display_name", "role", "pk")
+    )
+
+
+def directory_imports() -> QuerySet:
+    from .models import DirectoryImport
+
+    return DirectoryImport.objects.select_related("actor").order_by("-created_at", "-pk")
+
+
+PEOPLE_SHOWN = 20
+
+
+def people_matching(
+    queryset: QuerySet[User], query: str, *, include=None, limit: int = PEOPLE_SHOWN
+) -> QuerySet[User]:
+    """The people a person picker offers: those whose name matches every word of ``query``, and
+    the one already chosen (``include``). One query, whatever the number of staff."""
+    words = query.split()[:5]
+    condition = Q(pk__in=[])
+    if words:
+        condition = Q()
+        for word in words:
+            condition &= (
+                Q(first_name__icontains=word)
+                | Q(last_name__icontains=word)
+                | Q(username__icontains=word)
+            )
+    if include is not None and str(include).isdigit():
+        condition |= Q(pk=int(include))
+    return queryset.filter(condition).order_by("first_name", "last_name", "username")[:limit]

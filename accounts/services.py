@@ -285,17 +285,35 @@ def _notify_manager(role: AccountRole) -> None:
     )
 
 
-def _resolve_manager(user: User, manager: User | None) -> User:
-    manager = manager or user.manager
+def _resolve_manager(user: User) -> User:
+    """The manager who gives ``user`` an assignment: their manager in the staff directory (R3).
+
+    The applicant does not choose: a chosen manager would let two colleagues name each other and
+    confirm each other's assignments. The directory's import keeps ``User.manager`` in step.
+    """
+    manager = user.manager
     if manager is None:
         raise ValidationError(
             {
-                "manager": _("Choose the manager who gives %(person)s the assignment.")
+                "user": _(
+                    "%(person)s has no manager in the staff directory, so nobody can confirm "
+                    "the assignment. Ask the communicator to update the directory."
+                )
                 % {"person": user}
             }
         )
     if manager.pk == user.pk:
-        raise ValidationError({"manager": _("A person cannot be their own manager.")})
+        raise ValidationError({"user": _("A person cannot be their own manager.")})
+    if not manager.is_active:
+        raise ValidationError(
+            {
+                "user": _(
+                    "The manager of %(person)s in the staff directory, %(manager)s, has left. "
+                    "Ask the communicator to update the directory."
+                )
+                % {"person": user, "manager": manager}
+            }
+        )
     return manager
 
 
@@ -308,10 +326,16 @@ def _create_role(
     account: SocialAccount,
     user: User,
     role: str,
-    manager: User | None,
     appointed_by: User | None = None,
 ) -> AccountRole:
-    manager = _resolve_manager(user, manager)
+    if not user.is_active:
+        raise ValidationError(
+            {
+                "user": _("%(person)s has left the staff directory and cannot be given a role.")
+                % {"person": user}
+            }
+        )
+    manager = _resolve_manager(user)
     if _current_role_of(account, user) is not None:
         raise ValidationError(
             {"user": _("%(person)s already has a role on this account.") % {"person": user}}
@@ -397,15 +421,13 @@ def application_update(
 
 
 @transaction.atomic
-def application_set_owner(
-    *, account: SocialAccount, actor: User, user: User, manager: User | None = None
-) -> AccountRole:
+def application_set_owner(*, account: SocialAccount, actor: User, user: User) -> AccountRole:
     """Name the owner of an application; a previously named owner is replaced (R4)."""
     account = _lock(account)
     _require_editor(actor, account)
     current = account.roles.current().filter(role=Role.OWNER).first()
     if current is not None and current.user_id == user.pk:
-        manager = _resolve_manager(user, manager)
+        manager = _resolve_manager(user)
         if current.manager_id != manager.pk:
             # Another manager means another assignment: it must be confirmed anew.
             _end_role(current, actor)
@@ -414,21 +436,21 @@ def application_set_owner(
             return current
     if current is not None:
         _end_role(current, actor)
-    role = _create_role(account=account, user=user, role=Role.OWNER, manager=manager)
+    role = _create_role(account=account, user=user, role=Role.OWNER)
     _decide(account, DecisionKind.UPDATED, actor, change="owner_set", **_role_details(role))
     return role
 
 
 @transaction.atomic
 def application_add_person(
-    *, account: SocialAccount, actor: User, user: User, role: str, manager: User | None = None
+    *, account: SocialAccount, actor: User, user: User, role: str
 ) -> AccountRole:
     """Propose a deputy or an administrator on an application (R4)."""
     if role not in (Role.DEPUTY, Role.ADMINISTRATOR):
         raise ValidationError({"role": _("Choose deputy or administrator.")})
     account = _lock(account)
     _require_editor(actor, account)
-    created = _create_role(account=account, user=user, role=role, manager=manager)
+    created = _create_role(account=account, user=user, role=role)
     _decide(account, DecisionKind.UPDATED, actor, change="person_added", **_role_details(created))
     return created
 
@@ -467,8 +489,9 @@ def _missing_for_submission(account: SocialAccount) -> list[str]:
             missing.append(
                 str(
                     _(
-                        "%(manager)s declined the assignment of %(person)s. Remove the person "
-                        "or name them again with the right manager."
+                        "%(manager)s declined the assignment of %(person)s. Remove the person, "
+                        "or ask the communicator to correct the staff directory if the manager "
+                        "is wrong."
                     )
                     % {"manager": role.manager, "person": role.user}
                 )
@@ -635,16 +658,14 @@ def account_request_changes(*, account: SocialAccount, actor: User, comment: str
 
 @transaction.atomic
 def role_appoint_administrator(
-    *, account: SocialAccount, actor: User, user: User, manager: User | None = None, comment: str
+    *, account: SocialAccount, actor: User, user: User, comment: str
 ) -> AccountRole:
     """The communicator appoints an administrator; the decision is documented (R4)."""
     _require_communicator(actor)
     comment = _require_comment(comment)
     account = _lock(account)
     _require_status(account, AccountStatus.ACTIVE)
-    role = _create_role(
-        account=account, user=user, role=Role.ADMINISTRATOR, manager=manager, appointed_by=actor
-    )
+    role = _create_role(account=account, user=user, role=Role.ADMINISTRATOR, appointed_by=actor)
     _notify_manager(role)
     _decide(account, DecisionKind.ROLE_APPOINTED, actor, comment, **_role_details(role))
     return role
@@ -656,14 +677,13 @@ def role_add_deputy(
     account: SocialAccount,
     actor: User,
     user: User,
-    manager: User | None = None,
     comment: str = "",
 ) -> AccountRole:
     """The owner or the communicator names another deputy; the manager is asked to confirm."""
     account = _lock(account)
     _require_manager_of_account(actor, account)
     _require_status(account, AccountStatus.ACTIVE)
-    role = _create_role(account=account, user=user, role=Role.DEPUTY, manager=manager)
+    role = _create_role(account=account, user=user, role=Role.DEPUTY)
     _notify_manager(role)
     _decide(account, DecisionKind.ROLE_APPOINTED, actor, comment, **_role_details(role))
     return role
@@ -699,7 +719,6 @@ def account_change_owner(
     *,
     account: SocialAccount,
     new_owner: User,
-    manager: User | None,
     actor: User,
     comment: str,
 ) -> AccountRole:
@@ -716,7 +735,7 @@ def account_change_owner(
     old = next((r for r in roles if r.role == Role.OWNER), None)
     if old is not None and old.user_id == new_owner.pk:
         raise ValidationError({"user": _("This person is already the owner.")})
-    manager = _resolve_manager(new_owner, manager)
+    manager = _resolve_manager(new_owner)
     previous = next((r for r in roles if r.user_id == new_owner.pk), None)
     only_deputy = (
         previous is not None
@@ -737,7 +756,7 @@ def account_change_owner(
         _end_role(previous, actor)
     if old is not None:
         _end_role(old, actor)
-    role = _create_role(account=account, user=new_owner, role=Role.OWNER, manager=manager)
+    role = _create_role(account=account, user=new_owner, role=Role.OWNER)
     _notify_manager(role)
     _decide(
         account,

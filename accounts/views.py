@@ -19,6 +19,7 @@ from haparanda_social.paging import paginate
 
 from . import selectors, services
 from .forms import (
+    SEARCH,
     AbsenceChangeForm,
     AbsenceForm,
     AddPersonForm,
@@ -32,6 +33,7 @@ from .forms import (
     NewApplicationForm,
     OwnerForm,
     PersonForm,
+    search_only,
 )
 from .models import (
     AccountRole,
@@ -50,6 +52,7 @@ from .permissions import (
     can_manage_account,
     can_register_absence_for,
     can_see_department_register,
+    communicator_required,
     get_absence_for_user,
     get_account_for_user,
     get_assignment_for_manager,
@@ -69,6 +72,9 @@ def _add_errors(form: django_forms.Form, exc: ValidationError) -> None:
 
 
 # --- dashboard and registers --------------------------------------------------------------------
+
+
+NEEDING_SHOWN = 50
 
 
 @login_required
@@ -111,6 +117,11 @@ def dashboard(request):
         "is_communicator": is_communicator(user),
         "pending": list(selectors.pending_applications()) if is_communicator(user) else [],
     }
+    if is_communicator(user):
+        # Counted in the database; the first rows are listed and the rest are one click away.
+        needing = selectors.roles_needing_a_new_person()
+        context["needing_count"] = needing.count()
+        context["needing"] = list(needing[:NEEDING_SHOWN]) if context["needing_count"] else []
     return render(request, "accounts/dashboard.html", context)
 
 
@@ -163,6 +174,8 @@ def _fill_standard_texts(form_class, request, instance=None):
 def application_create(request):
     if request.method == "POST" and "fill_standard" in request.POST:
         form = _fill_standard_texts(NewApplicationForm, request)
+    elif request.method == "POST" and SEARCH in request.POST:
+        form = search_only(NewApplicationForm(request.POST))
     elif request.method == "POST":
         form = NewApplicationForm(request.POST)
         if form.is_valid():
@@ -175,14 +188,12 @@ def application_create(request):
                         account=account,
                         actor=request.user,
                         user=data["owner"],
-                        manager=data.get("owner_manager"),
                     )
                     services.application_add_person(
                         account=account,
                         actor=request.user,
                         user=data["deputy"],
                         role=Role.DEPUTY,
-                        manager=data.get("deputy_manager"),
                     )
                     if data.get("administrator"):
                         services.application_add_person(
@@ -190,7 +201,6 @@ def application_create(request):
                             actor=request.user,
                             user=data["administrator"],
                             role=Role.ADMINISTRATOR,
-                            manager=data.get("administrator_manager"),
                         )
             except ValidationError as exc:
                 _add_errors(form, exc)
@@ -200,7 +210,6 @@ def application_create(request):
     else:
         initial = {
             "owner": request.user.pk,
-            "owner_manager": request.user.manager_id,
             "department": request.user.department_id,
             **standard_visitor_information(SocialAccount(department=request.user.department)),
         }
@@ -376,7 +385,10 @@ def account_detail(request, pk):
 
 
 def _act(request, account, form, form_key, perform, success):
-    """Validate, call the service, and either redirect with a message or re-show the page."""
+    """Validate, call the service, and either redirect with a message or re-show the page.
+    A person picker's search button only searches."""
+    if SEARCH in request.POST:
+        return _render_detail(request, account, **{form_key: search_only(form)})
     if form.is_valid():
         try:
             perform(form.cleaned_data)
@@ -417,7 +429,7 @@ def application_set_owner(request, pk):
         form,
         "owner_form",
         lambda d: services.application_set_owner(
-            account=account, actor=request.user, user=d["user"], manager=d["manager"]
+            account=account, actor=request.user, user=d["user"]
         ),
         _("The owner is saved."),
     )
@@ -438,7 +450,6 @@ def application_add_person(request, pk):
             actor=request.user,
             user=d["user"],
             role=d["role"],
-            manager=d["manager"],
         ),
         _("The person is added."),
     )
@@ -518,7 +529,6 @@ def role_appoint_administrator(request, pk):
             account=account,
             actor=request.user,
             user=d["user"],
-            manager=d["manager"],
             comment=d["comment"],
         ),
         _("The administrator is appointed. The manager is asked to confirm the assignment."),
@@ -539,7 +549,6 @@ def role_add_deputy(request, pk):
             account=account,
             actor=request.user,
             user=d["user"],
-            manager=d["manager"],
             comment=d["comment"],
         ),
         _("The deputy is added. The manager is asked to confirm the assignment."),
@@ -576,7 +585,6 @@ def account_change_owner(request, pk):
         lambda d: services.account_change_owner(
             account=account,
             new_owner=d["user"],
-            manager=d["manager"],
             actor=request.user,
             comment=d["comment"],
         ),
@@ -697,7 +705,9 @@ def absences(request):
     from .models import Absence
 
     people = _people_for_absence(request.user)
-    if request.method == "POST":
+    if request.method == "POST" and SEARCH in request.POST:
+        form = search_only(AbsenceForm(request.POST, people=people))
+    elif request.method == "POST":
         form = AbsenceForm(request.POST, people=people)
         if form.is_valid():
             person = form.cleaned_data.get("user") or request.user
@@ -793,3 +803,69 @@ def absence_change(request, pk):
 
 
 __all__ = ["User"]
+
+
+# --- the staff directory (issue 12) -------------------------------------------------------------
+
+DIRECTORY_IMPORTS_PER_PAGE = 20
+
+
+@communicator_required
+def directory(request):
+    """The communicator uploads the HR system's file and sees what each import changed."""
+    from .directory import directory_import, read_limited
+    from .forms import DirectoryUploadForm
+    from .models import DirectoryEntry, DirectorySource
+
+    if request.method == "POST":
+        form = DirectoryUploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                result = directory_import(
+                    raw=read_limited(upload),
+                    source=DirectorySource.UPLOAD,
+                    actor=request.user,
+                    filename=upload.name[:500],
+                )
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                record = result.record
+                messages.success(
+                    request,
+                    _(
+                        "The staff directory is imported: %(added)s added, %(changed)s changed, "
+                        "%(left)s left."
+                    )
+                    % {"added": record.added, "changed": record.changed, "left": record.left},
+                )
+                return redirect("accounts:directory")
+    else:
+        form = DirectoryUploadForm()
+    page = Paginator(selectors.directory_imports(), DIRECTORY_IMPORTS_PER_PAGE).get_page(
+        request.GET.get("sida")
+    )
+    return render(
+        request,
+        "accounts/directory.html",
+        {
+            "form": form,
+            "page": page,
+            "imports": page.object_list,
+            "people": DirectoryEntry.objects.filter(active=True).count(),
+        },
+    )
+
+
+@login_required
+def person_search(request):
+    """The matches for a person picker's search field, as options for htmx (issue 12).
+
+    Any signed-in employee may search: applicants name colleagues. It answers with names and
+    titles only, of people who can sign in, and at most a screenful of them."""
+    query = next((v for k, v in request.GET.items() if k == "q" or k.endswith("__q")), "").strip()[
+        :100
+    ]
+    people = list(selectors.people_matching(selectors.active_users(), query)) if query else []
+    return render(request, "accounts/_person_options.html", {"people": people, "query": query})

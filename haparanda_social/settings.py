@@ -441,3 +441,16 @@ CELERY_BEAT_SCHEDULE["moderation-connector-retry"] = {
     "task": "moderation.tasks.retry_connector_failures",
     "schedule": float(CONNECTOR_RETRY_MINUTES * 60),
 }
+
+# The staff directory (issue 12): the HR system's CSV file, imported nightly from this path when
+# it is set; the size cap for any import; and the sign-in claims that name a person's employee
+# id and department.
+STAFF_DIRECTORY_PATH = env("STAFF_DIRECTORY_PATH", default="")
+STAFF_DIRECTORY_MAX_BYTES = env.int("STAFF_DIRECTORY_MAX_BYTES", default=10_000_000)
+# The directory is brought in step with the same claims the sign-in reads.
+STAFF_DIRECTORY_EMPLOYEE_ID_CLAIM = OIDC_EMPLOYEE_ID_CLAIM
+STAFF_DIRECTORY_DEPARTMENT_CLAIM = OIDC_DEPARTMENT_CLAIM
+CELERY_BEAT_SCHEDULE["accounts-staff-directory"] = {
+    "task": "accounts.tasks.import_staff_directory",
+    "schedule": crontab(minute=15, hour=2),
+}

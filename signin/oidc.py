@@ -15,12 +15,13 @@ import requests
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.core.exceptions import ImproperlyConfigured, SuspiciousOperation
+from django.core.exceptions import ImproperlyConfigured, SuspiciousOperation, ValidationError
 from django.db import transaction
 from django.utils.http import urlencode
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from mozilla_django_oidc.utils import absolutify, import_from_settings
 
+from accounts.directory import directory_update_from_claims
 from accounts.models import Department
 
 from .models import Method
@@ -186,6 +187,13 @@ class MunicipalityOIDCBackend(OIDCAuthenticationBackend):
             if known is not None:
                 user.department = known
         user.save()
+        # The staff directory follows what the provider says (name, e-mail, department); an
+        # inconsistency there is the HR file's to settle and does not stop the sign-in.
+        try:
+            directory_update_from_claims(user=user, claims=claims)
+        except ValidationError as exc:
+            log.warning("Staff directory not updated at sign-in for %s: %s", user.pk, exc)
+        user.refresh_from_db()
         return user
 
 

@@ -17,3 +17,11 @@ def closing_account(owner, other_department):
         url="https://x.com/bygglovhaparanda",
         handle="bygglovhaparanda",
     )
+
+
+@pytest.fixture
+def newcomer(db, department, other_manager):
+    """An employee with no role yet, whose manager in the staff directory is ``other_manager``."""
+    from tests.factories import make_user
+
+    return make_user("nils.nyanstalld", department=department, manager=other_manager)

@@ -19,6 +19,7 @@ from accounts.models import (
     Goal,
     Role,
     SocialAccount,
+    User,
 )
 from accounts.visitor_info import standard_visitor_information
 from tests.factories import add_role, make_account, make_user
@@ -221,20 +222,38 @@ def test_a_person_cannot_hold_two_roles_on_one_account(owner, draft_account):
     )
 
 
-def test_a_person_cannot_be_their_own_manager(owner, deputy, draft_account):
-    with pytest.raises(ValidationError) as excinfo:
+def test_the_manager_who_confirms_is_the_persons_manager_in_the_directory(
+    owner, deputy, other_manager, manager, draft_account
+):
+    # The walk-around of issue 12: an applicant cannot name a colleague as the manager.
+    with pytest.raises(TypeError):
         services.application_add_person(
-            account=draft_account, actor=owner, user=deputy, role=Role.DEPUTY, manager=deputy
+            account=draft_account, actor=owner, user=deputy, role=Role.DEPUTY, manager=owner
         )
-    assert _("A person cannot be their own manager.") in _messages(excinfo)
+    role = services.application_add_person(
+        account=draft_account, actor=owner, user=deputy, role=Role.DEPUTY
+    )
+    assert role.manager == other_manager
 
 
-def test_a_person_without_a_recorded_manager_needs_one_named(owner, outsider, draft_account):
+def test_a_person_without_a_manager_in_the_directory_cannot_be_named(
+    owner, outsider, draft_account
+):
     with pytest.raises(ValidationError) as excinfo:
         services.application_add_person(
             account=draft_account, actor=owner, user=outsider, role=Role.DEPUTY
         )
-    assert "manager" in excinfo.value.error_dict
+    assert "personalkatalogen" in " ".join(excinfo.value.error_dict["user"][0].messages)
+    assert not draft_account.roles.exists()
+
+
+def test_a_person_who_has_left_cannot_be_named(owner, deputy, draft_account):
+    User.objects.filter(pk=deputy.pk).update(is_active=False)
+    deputy.refresh_from_db()
+    with pytest.raises(ValidationError):
+        services.application_add_person(
+            account=draft_account, actor=owner, user=deputy, role=Role.DEPUTY
+        )
 
 
 def test_removing_a_person_ends_the_role_and_documents_it(owner, deputy, draft_account):
@@ -480,17 +499,16 @@ def test_a_draft_cannot_be_approved(communicator, draft_account):
 
 
 def test_the_communicator_appoints_an_administrator_with_a_reason(
-    communicator, active_account, outsider, manager
+    communicator, active_account, newcomer, manager
 ):
     with pytest.raises(ValidationError):
         services.role_appoint_administrator(
-            account=active_account, actor=communicator, user=outsider, manager=manager, comment=""
+            account=active_account, actor=communicator, user=newcomer, comment=""
         )
     role = services.role_appoint_administrator(
         account=active_account,
         actor=communicator,
-        user=outsider,
-        manager=manager,
+        user=newcomer,
         comment="Behövs under sommaren.",
     )
     assert role.appointed_by == communicator
@@ -499,17 +517,15 @@ def test_the_communicator_appoints_an_administrator_with_a_reason(
     assert decision.comment == "Behövs under sommaren."
 
 
-def test_the_owner_cannot_appoint_an_administrator(owner, active_account, outsider, manager):
+def test_the_owner_cannot_appoint_an_administrator(owner, active_account, newcomer, manager):
     with pytest.raises(PermissionDenied):
         services.role_appoint_administrator(
-            account=active_account, actor=owner, user=outsider, manager=manager, comment="x"
+            account=active_account, actor=owner, user=newcomer, comment="x"
         )
 
 
-def test_the_owner_adds_a_deputy(owner, active_account, outsider, manager):
-    role = services.role_add_deputy(
-        account=active_account, actor=owner, user=outsider, manager=manager
-    )
+def test_the_owner_adds_a_deputy(owner, active_account, newcomer, manager):
+    role = services.role_add_deputy(account=active_account, actor=owner, user=newcomer)
     assert role.role == Role.DEPUTY
     assert active_account.decisions.get().kind == DecisionKind.ROLE_APPOINTED
 
@@ -545,7 +561,7 @@ def test_changing_the_owner_leaves_the_account_non_compliant_until_confirmed(
     communicator,
     owner,
     active_account,
-    outsider,
+    newcomer,
     other_manager,
     mailoutbox,
     django_capture_on_commit_callbacks,
@@ -554,19 +570,18 @@ def test_changing_the_owner_leaves_the_account_non_compliant_until_confirmed(
     with django_capture_on_commit_callbacks(execute=True):
         role = services.account_change_owner(
             account=active_account,
-            new_owner=outsider,
-            manager=other_manager,
+            new_owner=newcomer,
             actor=communicator,
             comment="Olle går i pension.",
         )
     account = SocialAccount.objects.get(pk=active_account.pk)
-    assert account.owner_role.user == outsider
+    assert account.owner_role.user == newcomer
     assert account.roles.get(user=owner).ended_at is not None
     assert account.compliance_issues() != []
     assert [m.to for m in mailoutbox] == [[other_manager.email]]
     decision = account.decisions.get(kind=DecisionKind.OWNER_CHANGED)
     assert decision.details["old_owner"]["id"] == owner.pk
-    assert decision.details["new_owner"]["id"] == outsider.pk
+    assert decision.details["new_owner"]["id"] == newcomer.pk
 
     services.assignment_confirm(role=role, actor=other_manager)
     assert SocialAccount.objects.get(pk=active_account.pk).compliance_issues() == []
@@ -577,7 +592,6 @@ def test_the_only_deputy_cannot_become_owner(communicator, deputy, active_accoun
         services.account_change_owner(
             account=active_account,
             new_owner=deputy,
-            manager=manager,
             actor=communicator,
             comment="Byte.",
         )

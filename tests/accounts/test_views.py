@@ -44,11 +44,8 @@ def _application_post(department, owner, deputy, **overrides):
         "credentials_location": "Lösenordshanteraren.",
         "credentials_access": "Ägaren och ersättaren.",
         "owner": owner.pk,
-        "owner_manager": "",
         "deputy": deputy.pk,
-        "deputy_manager": "",
         "administrator": "",
-        "administrator_manager": "",
         **standard_visitor_information(SocialAccount(department=department)),
     }
     data.update(overrides)
@@ -126,8 +123,9 @@ def test_the_new_application_form_is_prefilled_with_the_standard_visitor_informa
     html = _html(response)
     standard = standard_visitor_information(SocialAccount(department=owner.department))
     assert standard["visitor_own_responsibility"] in html
-    # The applicant is proposed as owner, with their own closest manager.
-    assert response.context["form"].initial["owner_manager"] == owner.manager_id
+    # The applicant is proposed as owner; the managers are not chosen but come from the directory.
+    assert response.context["form"].initial["owner"] == owner.pk
+    assert "owner_manager" not in response.context["form"].fields
 
 
 def test_an_application_is_saved_as_a_draft_with_its_people(
@@ -253,12 +251,12 @@ def test_people_are_named_and_the_application_submitted_in_the_browser(
     pk = draft_account.pk
     response = owner_client.post(
         reverse("accounts:application_set_owner", args=[pk]),
-        {"owner-user": owner.pk, "owner-manager": ""},
+        {"owner-user": owner.pk},
     )
     assert response.status_code == 302
     response = owner_client.post(
         reverse("accounts:application_add_person", args=[pk]),
-        {"person-role": "deputy", "person-user": deputy.pk, "person-manager": manager.pk},
+        {"person-role": "deputy", "person-user": deputy.pk},
     )
     assert response.status_code == 302
     with django_capture_on_commit_callbacks(execute=True):
@@ -269,13 +267,41 @@ def test_people_are_named_and_the_application_submitted_in_the_browser(
     assert len(mailoutbox) == 2
 
 
-def test_naming_a_person_as_their_own_manager_is_refused(owner_client, deputy, draft_account):
+def test_the_applicant_cannot_name_a_colleague_as_manager(
+    owner_client, owner, deputy, other_manager, draft_account, department
+):
+    """The walk-around of issue 12: the applicant names a colleague as the manager, who names
+    them back. The managers come from the staff directory; a posted manager is ignored."""
     response = owner_client.post(
         reverse("accounts:application_add_person", args=[draft_account.pk]),
-        {"person-role": "deputy", "person-user": deputy.pk, "person-manager": deputy.pk},
+        {"person-role": "deputy", "person-user": deputy.pk, "person-manager": owner.pk},
     )
+    assert response.status_code == 302
+    assert draft_account.roles.get(user=deputy).manager == other_manager
+    post = _application_post(
+        department,
+        owner,
+        deputy,
+        profile_url="https://www.instagram.com/haparandaslingan",
+        owner_manager=deputy.pk,
+        deputy_manager=owner.pk,
+    )
+    response = owner_client.post(reverse("accounts:application_create"), post)
+    assert response.status_code == 302
+    account = SocialAccount.objects.get(url="https://www.instagram.com/haparandaslingan")
+    managers = {r.user_id: r.manager_id for r in account.roles.all()}
+    assert managers == {owner.pk: owner.manager_id, deputy.pk: other_manager.pk}
+    assert owner.pk not in managers.values() and deputy.pk not in managers.values()
+
+
+def test_a_person_without_a_manager_in_the_directory_is_refused_on_the_form(
+    owner_client, owner, outsider, department
+):
+    post = _application_post(department, owner, outsider)
+    response = owner_client.post(reverse("accounts:application_create"), post)
     assert response.status_code == 200
-    assert _("A person cannot be their own manager.") in _html(response)
+    assert "har ingen chef i personalkatalogen" in _html(response)
+    assert not SocialAccount.objects.exists()
 
 
 # --- the manager's confirmation ---------------------------------------------------------------
@@ -462,36 +488,36 @@ def test_a_deputy_cannot_end_roles(deputy_client, administrator, active_account)
 
 
 def test_the_communicator_appoints_an_administrator(
-    communicator_client, outsider, manager, active_account
+    communicator_client, newcomer, manager, active_account
 ):
     response = communicator_client.post(
         reverse("accounts:role_appoint_administrator", args=[active_account.pk]),
-        {"appoint-user": outsider.pk, "appoint-manager": manager.pk, "appoint-comment": ""},
+        {"appoint-user": newcomer.pk, "appoint-comment": ""},
     )
     assert response.status_code == 200  # the reason is required
     response = communicator_client.post(
         reverse("accounts:role_appoint_administrator", args=[active_account.pk]),
-        {"appoint-user": outsider.pk, "appoint-manager": manager.pk, "appoint-comment": "Sommar."},
+        {"appoint-user": newcomer.pk, "appoint-comment": "Sommar."},
     )
     assert response.status_code == 302
-    assert active_account.roles.current().filter(user=outsider, role=Role.ADMINISTRATOR).exists()
+    assert active_account.roles.current().filter(user=newcomer, role=Role.ADMINISTRATOR).exists()
 
 
 def test_the_owner_adds_a_deputy_and_changes_the_owner(
-    owner_client, outsider, other_manager, manager, active_account
+    owner_client, newcomer, other_manager, manager, active_account
 ):
     response = owner_client.post(
         reverse("accounts:role_add_deputy", args=[active_account.pk]),
-        {"deputy-user": outsider.pk, "deputy-manager": other_manager.pk},
+        {"deputy-user": newcomer.pk},
     )
     assert response.status_code == 302
     response = owner_client.post(
         reverse("accounts:account_change_owner", args=[active_account.pk]),
-        {"newowner-user": outsider.pk, "newowner-manager": manager.pk, "newowner-comment": "Byte."},
+        {"newowner-user": newcomer.pk, "newowner-comment": "Byte."},
     )
     assert response.status_code == 302
     account = SocialAccount.objects.get(pk=active_account.pk)
-    assert account.owner_role.user == outsider
+    assert account.owner_role.user == newcomer
     assert account.owner_role.assignment_status == AssignmentStatus.PENDING
 
 

@@ -185,3 +185,47 @@ def test_an_unreadable_discovery_document_is_explained(provider, settings):
 
     assert response.status_code == 400
     assert "gick inte att nå" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_sign_in_brings_the_staff_directory_in_step(provider):
+    from accounts.models import DirectoryEntry
+    from tests.factories import make_department
+
+    user = User.objects.create(username="anna", employee_id="E1001", email="gammal@haparanda.se")
+    entry = DirectoryEntry.objects.create(
+        employee_id="E1001",
+        name="Anna Andersson",
+        email="gammal@haparanda.se",
+        department=make_department(),
+        user=user,
+    )
+
+    assert _sign_in_with(provider, Client()).status_code == 302
+
+    entry.refresh_from_db()
+    assert entry.email == "anna.andersson@haparanda.se"
+    assert User.objects.get(pk=user.pk).email == "anna.andersson@haparanda.se"
+
+
+@pytest.mark.django_db
+def test_the_directory_import_finds_the_person_who_signed_in_first(provider):
+    from accounts.directory import directory_import
+    from accounts.models import DirectoryEntry
+    from tests.factories import make_department
+
+    assert _sign_in_with(provider, Client()).status_code == 302
+    signed_in = User.objects.get(employee_id="E1001")
+    department = make_department()
+
+    directory_import(
+        raw=(
+            "anställningsnummer;namn;e-post;avdelning;chef\n"
+            # A new address in HR's file: only the employee id ties her to her sign-in.
+            f"E1001;Anna Andersson;a.andersson@haparanda.se;{department.name};\n"
+        ).encode(),
+        source="command",
+    )
+
+    assert DirectoryEntry.objects.get(employee_id="E1001").user == signed_in
+    assert User.objects.filter(employee_id="E1001").count() == 1
