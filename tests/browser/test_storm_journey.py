@@ -23,7 +23,7 @@ def _storm() -> bytes:
             ("reklam", f"Solbutiken {n}", "KÖP billiga solglasögon nu på www.sol-rea.example!")
         )
     for n in range(PRAISE):
-        rows.append(("beröm", f"Glad invånare {n}", "Tack för ett fint beslut om badhuset, heja!"))
+        rows.append(("beröm", f"Glad invånare {n}", "Tack för badhuset, hejarop från Nikkala!"))
     for n in range(QUESTIONS):
         rows.append(("fråga", f"Undrande {n}", f"När öppnar badhuset i Rantakyrö igen? ({n})"))
     lines = [
@@ -101,7 +101,7 @@ def test_the_owner_weathers_a_storm_of_300_comments(page, browser, base_url):
 
     # The praise is let stand in one go, found by a word and the newest first.
     page.goto(f"{base_url}/moderering/?ordning=nyast")
-    _search(page, "heja")
+    _search(page, "hejarop")
     assert _heading_count(page) == PRAISE
     assert "ordning=nyast" in page.url
     summary = _bulk_on_the_whole_filter(page, "Låt stå kvar")
