@@ -76,6 +76,17 @@ def base_url(live_server, external_server) -> str:
 
 
 @pytest.fixture
+def fresh_demo_url(live_server) -> str:
+    """An in-process server on a freshly seeded demo, even when ``BROWSER_BASE_URL`` names an
+    external deployment. For journeys that change the demo queue and rely on it as seeded: against
+    the one shared external database they would see each other's outcomes, depending on order."""
+    from django.core.management import call_command
+
+    call_command("seed_demo", verbosity=0)
+    return live_server.url
+
+
+@pytest.fixture
 def context(browser):
     context = browser.new_context(locale="sv-SE", viewport={"width": 1280, "height": 900})
     context.set_default_timeout(10_000)

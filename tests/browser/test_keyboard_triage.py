@@ -12,6 +12,12 @@ from .conftest import axe_violations, describe, login, screenshot
 pytestmark = pytest.mark.browser
 
 
+@pytest.fixture
+def base_url(fresh_demo_url):
+    # These journeys answer the seeded demo items, so each gets the demo as seeded.
+    return fresh_demo_url
+
+
 def _answers_shown(page, count):
     page.wait_for_function(
         # The part is in place and settled (htmx has wired up its buttons).

@@ -17,6 +17,12 @@ REPLY = "Hej Erik! Medborgarservice har öppet 9–15 i mellandagarna."
 POSTED_AT = "https://www.facebook.com/haparandastad/posts/demo-fb-2?comment_id=9001"
 
 
+@pytest.fixture
+def base_url(fresh_demo_url):
+    # These journeys answer the seeded demo items, so each gets the demo as seeded.
+    return fresh_demo_url
+
+
 def _answer_in_the_queue(page, base_url):
     page.goto(f"{base_url}/moderering/")
     page.locator("main").get_by_role(
