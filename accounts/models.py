@@ -30,8 +30,16 @@ VISITOR_TEXT_LIMIT = 3000
 HOURS_IN_A_WEEK = 168
 
 
-def _limited(limit: int) -> list:
-    return [MaxLengthValidator(limit)]
+def _limited_text(label, limit: int, *, validators=(), **options) -> models.TextField:
+    """A text the account publishes or keeps: ``max_length`` on a TextField only limits the
+    form's widget, so the model validates the length too, and the message names the field."""
+    return models.TextField(
+        label,
+        blank=True,
+        max_length=limit,
+        validators=[MaxLengthValidator(limit), *validators],
+        **options,
+    )
 
 
 class User(AbstractUser):
@@ -172,39 +180,22 @@ class SocialAccount(models.Model):
     )
 
     # The anmälan (R2).
-    purpose = models.TextField(
-        _("purpose"), blank=True, max_length=TEXT_LIMIT, validators=_limited(TEXT_LIMIT)
-    )
-    audiences = models.TextField(
-        _("target audiences"), blank=True, max_length=TEXT_LIMIT, validators=_limited(TEXT_LIMIT)
-    )
+    purpose = _limited_text(_("purpose"), TEXT_LIMIT)
+    audiences = _limited_text(_("target audiences"), TEXT_LIMIT)
     goals = models.JSONField(_("goals served"), default=list, blank=True)
-    plan = models.TextField(
+    plan = _limited_text(
         _("plan for the presence"),
-        blank=True,
+        TEXT_LIMIT,
         help_text=_("What is posted, how often, and by whom."),
-        max_length=TEXT_LIMIT,
-        validators=_limited(TEXT_LIMIT),
     )
-    tonality = models.TextField(
-        _("tonality"),
-        blank=True,
-        help_text=_("Consistent wording, form and style."),
-        max_length=TEXT_LIMIT,
-        validators=_limited(TEXT_LIMIT),
+    tonality = _limited_text(
+        _("tonality"), TEXT_LIMIT, help_text=_("Consistent wording, form and style.")
     )
-    answers = models.TextField(
-        _("what the account answers"),
-        blank=True,
-        max_length=TEXT_LIMIT,
-        validators=_limited(TEXT_LIMIT),
-    )
-    does_not_answer = models.TextField(
+    answers = _limited_text(_("what the account answers"), TEXT_LIMIT)
+    does_not_answer = _limited_text(
         _("what the account does not answer"),
-        blank=True,
+        TEXT_LIMIT,
         help_text=_("For example questions about personal data or individual cases."),
-        max_length=TEXT_LIMIT,
-        validators=_limited(TEXT_LIMIT),
     )
     hours_per_week = models.DecimalField(
         _("hours per week set aside"),
@@ -231,49 +222,24 @@ class SocialAccount(models.Model):
     )
 
     # Visitor information (R6): the five statements the guideline requires.
-    visitor_responsibility = models.TextField(
-        _("who is responsible, and the purpose"),
-        blank=True,
-        max_length=VISITOR_TEXT_LIMIT,
-        validators=_limited(VISITOR_TEXT_LIMIT),
+    visitor_responsibility = _limited_text(
+        _("who is responsible, and the purpose"), VISITOR_TEXT_LIMIT
     )
-    visitor_public_records = models.TextField(
-        _("posts become public records"),
-        blank=True,
-        max_length=VISITOR_TEXT_LIMIT,
-        validators=_limited(VISITOR_TEXT_LIMIT),
+    visitor_public_records = _limited_text(_("posts become public records"), VISITOR_TEXT_LIMIT)
+    visitor_forbidden = _limited_text(
+        _("what may not be posted, and what happens then"), VISITOR_TEXT_LIMIT
     )
-    visitor_forbidden = models.TextField(
-        _("what may not be posted, and what happens then"),
-        blank=True,
-        max_length=VISITOR_TEXT_LIMIT,
-        validators=_limited(VISITOR_TEXT_LIMIT),
+    visitor_own_responsibility = _limited_text(
+        _("the visitor's own responsibility"), VISITOR_TEXT_LIMIT
     )
-    visitor_own_responsibility = models.TextField(
-        _("the visitor's own responsibility"),
-        blank=True,
-        max_length=VISITOR_TEXT_LIMIT,
-        validators=_limited(VISITOR_TEXT_LIMIT),
-    )
-    visitor_contact = models.TextField(
-        _("how to contact us and report content"),
-        blank=True,
-        max_length=VISITOR_TEXT_LIMIT,
-        validators=_limited(VISITOR_TEXT_LIMIT),
-    )
+    visitor_contact = _limited_text(_("how to contact us and report content"), VISITOR_TEXT_LIMIT)
 
     # Credential custody (R9): where the login is kept and who can reach it, never the secret.
-    credentials_location = models.TextField(
-        _("where the login details are kept"),
-        blank=True,
-        max_length=TEXT_LIMIT,
-        validators=[*_limited(TEXT_LIMIT), validate_not_a_secret],
+    credentials_location = _limited_text(
+        _("where the login details are kept"), TEXT_LIMIT, validators=[validate_not_a_secret]
     )
-    credentials_access = models.TextField(
-        _("who can reach the login details"),
-        blank=True,
-        max_length=TEXT_LIMIT,
-        validators=[*_limited(TEXT_LIMIT), validate_not_a_secret],
+    credentials_access = _limited_text(
+        _("who can reach the login details"), TEXT_LIMIT, validators=[validate_not_a_secret]
     )
 
     created_by = models.ForeignKey(

@@ -22,3 +22,11 @@ def paginate(request, queryset: QuerySet, *, per_page: int = PAGE_SIZE) -> tuple
     others.pop(PAGE_PARAM, None)
     encoded = others.urlencode()
     return page, f"{encoded}&" if encoded else ""
+
+
+def page_number(requested: int | None, total: int, *, per_page: int = PAGE_SIZE) -> tuple[int, int]:
+    """The page to show and the number of pages, for lists whose count comes with other counts
+    in one query (the queue, the to-do list): a missing or too small number shows the first
+    page, one past the end the last."""
+    pages = max(1, -(-total // per_page))
+    return min(max(1, requested or 1), pages), pages

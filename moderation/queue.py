@@ -25,13 +25,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Absence, AccountRole, Platform, Role
+from haparanda_social.paging import PAGE_SIZE, page_number
 
 from .claims import with_claims
 from .models import Item, ItemKind, ItemSource
 from .permissions import accounts_acted_for
 from .workdays import local_today, overdue_cutoff
 
-PAGE_SIZE = 50
 SEARCH_MAX_LENGTH = 200
 SEARCH_MAX_WORDS = 8
 
@@ -416,8 +416,7 @@ def queue_page(user, cleaned_filter: dict, *, page_size: int = PAGE_SIZE) -> Que
     ``overdue`` and ``age`` set."""
     now = timezone.now()
     counts = queue_counts(user, cleaned_filter, now=now)
-    num_pages = max(1, -(-counts.total // page_size))
-    number = min(max(1, cleaned_filter.get("sida") or 1), num_pages)
+    number, num_pages = page_number(cleaned_filter.get("sida"), counts.total, per_page=page_size)
     offset = (number - 1) * page_size
     today = local_today()
     ordering = _ordering(cleaned_filter)

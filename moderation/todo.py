@@ -22,12 +22,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import SocialAccount
+from haparanda_social.paging import PAGE_SIZE, page_number
 
 from .models import TODO_STATUSES, OutboundAction, OutboundKind
 from .permissions import accounts_acted_for
 from .workdays import overdue_cutoff
-
-PAGE_SIZE = 50
 
 
 class TodoFilter(forms.Form):
@@ -109,8 +108,7 @@ def todo_page(user, filters: dict, *, now: dt.datetime | None = None) -> TodoPag
     qs = todo_queryset(user, filters, now=now)
     counts = qs.aggregate(total=Count("pk"), overdue=Count("pk", filter=Q(created_at__lt=cutoff)))
     total = counts["total"]
-    pages = max(1, -(-total // PAGE_SIZE))
-    number = min(filters.get("sida") or 1, pages)
+    number, pages = page_number(filters.get("sida"), total, per_page=PAGE_SIZE)
     start = (number - 1) * PAGE_SIZE
     entries = list(
         qs.select_related("item__account", "requested_by").order_by("created_at", "pk")[
