@@ -686,7 +686,3 @@ class DirectoryImport(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.get_source_display()} {self.created_at:%Y-%m-%d %H:%M}"
-
-    @property
-    def succeeded(self) -> bool:
-        return not self.error

@@ -595,10 +595,6 @@ class OutboundAction(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.item_id} ({self.status})"
 
-    @property
-    def is_to_do(self) -> bool:
-        """Still waiting for a person: to be done by hand, or failed and not yet given up."""
-        return self.status in TODO_STATUSES
 
-
+# Still waiting for a person: to be done by hand, or failed and not yet given up.
 TODO_STATUSES = (OutboundStatus.MANUAL, OutboundStatus.FAILED)
