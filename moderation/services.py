@@ -483,7 +483,7 @@ def triage_item(
                 visitor_notice=values["visitor_notice"],
             )
         # The reply, delete or hide the outcome asks of the platform, sent after commit.
-        from .connectors.services import outbound_plan
+        from connectors.services import outbound_plan
 
         outbound_plan(action=action, actor=actor)
         if outcome == Outcome.MONITOR and troll:

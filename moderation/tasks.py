@@ -23,14 +23,14 @@ def notify_communicator_of_troll(action_id: int) -> None:
 
 @shared_task
 def process_raw_event(event_id: int) -> str:
-    from .connectors.services import raw_event_process
+    from connectors.services import raw_event_process
 
     return raw_event_process(event_id=event_id).status
 
 
 @shared_task
 def send_outbound_action(outbound_id: int) -> str:
-    from .connectors.services import outbound_send
+    from connectors.services import outbound_send
 
     return outbound_send(outbound_id=outbound_id).status
 
@@ -56,7 +56,8 @@ def poll_mastodon_accounts() -> int:
 
 @shared_task
 def poll_mastodon_account(config_id: int) -> int:
-    from .connectors.services import mastodon_poll
+    from connectors.services import mastodon_poll
+
     from .models import ConnectorConfig
 
     config = ConnectorConfig.objects.filter(pk=config_id, enabled=True).first()
@@ -65,6 +66,6 @@ def poll_mastodon_account(config_id: int) -> int:
 
 @shared_task
 def retry_connector_failures() -> list[int]:
-    from .connectors.services import retry_failures
+    from connectors.services import retry_failures
 
     return list(retry_failures())

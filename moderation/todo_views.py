@@ -11,8 +11,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from .connectors.services import OutboundNotWaiting, outbound_confirm
-from .connectors.views import already_done_message
+from connectors.services import OutboundNotWaiting, outbound_confirm
+from connectors.views import already_done_message
+
 from .permissions import get_todo_for_user
 from .todo import TodoDoneForm, TodoFilter, filter_querystring, todo_accounts, todo_page
 

@@ -21,7 +21,7 @@ urlpatterns = [
     ),
 ]
 
-from .connectors import views as connector_views  # noqa: E402
+from connectors import views as connector_views  # noqa: E402
 
 urlpatterns += [
     path("webhooks/facebook/", connector_views.facebook_webhook, name="webhook_facebook"),

@@ -21,11 +21,10 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from moderation.connectors.meta import sign
+from connectors.meta import sign
 from moderation.models import Item, ItemVersion, RawEvent, RawEventStatus
 from moderation.services import ingest_token_create
-
-from .connectors.conftest import APP_SECRET, IG_ID, PAGE_ID
+from tests.connectors.conftest import APP_SECRET, IG_ID, PAGE_ID
 
 pytestmark = pytest.mark.django_db
 
@@ -62,7 +61,7 @@ def post_webhook(
 def _quiet_warnings():
     """Thousands of refused inputs each log a warning; only errors (a 500) are worth printing,
     and writing the rest costs a good part of the run."""
-    loggers = [logging.getLogger(name) for name in ("django.request", "moderation.connectors")]
+    loggers = [logging.getLogger(name) for name in ("django.request", "connectors")]
     levels = [logger.level for logger in loggers]
     for logger in loggers:
         logger.setLevel(logging.ERROR)

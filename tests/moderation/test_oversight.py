@@ -10,7 +10,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-from moderation.connectors.services import outbound_confirm
+from connectors.services import outbound_confirm
 from moderation.models import DailyCheck
 from moderation.services import daily_check_record, triage_item
 from moderation.tasks import send_oversight_reminders

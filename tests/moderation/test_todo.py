@@ -18,7 +18,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from accounts.models import Absence
-from moderation.connectors.services import OutboundNotWaiting, outbound_confirm
+from connectors.services import OutboundNotWaiting, outbound_confirm
 from moderation.models import (
     ActionKind,
     OutboundAction,

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.selectors import account_by_address
-from moderation.connectors.services import connector_configure
+from connectors.services import connector_configure
 from moderation.models import ConnectorPlatform
 
 

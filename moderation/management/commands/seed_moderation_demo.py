@@ -294,7 +294,7 @@ class Command(BaseCommand):
                 )
         # A connector for the demo Page, without a token: its outcomes are done by hand and the
         # connectors page has something to show.
-        from moderation.connectors.services import connector_configure
+        from connectors.services import connector_configure
 
         connector_configure(
             account=accounts[FACEBOOK], platform="facebook", external_id="104500000000001"

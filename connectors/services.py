@@ -22,8 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import SocialAccount, User
 from accounts.platforms import is_platform_host
-
-from ..models import (
+from moderation.models import (
     TODO_STATUSES,
     ActionKind,
     ConnectorConfig,
@@ -38,13 +37,14 @@ from ..models import (
     RawEvent,
     RawEventStatus,
 )
-from ..response_model import REPLY_OUTCOMES, Outcome
+from moderation.response_model import REPLY_OUTCOMES, Outcome
+
 from . import mastodon, meta
 from .base import Connector, ConnectorError, ManualConnector, ManualRequired
 from .events import InboundChange, PayloadError
 from .secrets import SecretUnavailable, token_for
 
-logger = logging.getLogger("moderation.connectors")
+logger = logging.getLogger("connectors")
 
 CONNECTOR_SOURCES = {
     ConnectorPlatform.FACEBOOK: ItemSource.FACEBOOK,
@@ -147,7 +147,7 @@ def raw_event_store(
     and times, so a second copy changes nothing). Called inside a transaction, the event and its
     task wait for that transaction's commit instead.
     """
-    from ..tasks import process_raw_event
+    from moderation.tasks import process_raw_event
 
     raw = body if isinstance(body, bytes) else body.encode("utf-8", errors="surrogatepass")
     digest = hashlib.sha256(raw).hexdigest()
@@ -251,7 +251,7 @@ def _config_for(change: InboundChange) -> ConnectorConfig:
 
 
 def _ingest(change: InboundChange, account: SocialAccount) -> None:
-    from ..services import ingest_item
+    from moderation.services import ingest_item
 
     source = CONNECTOR_SOURCES[change.platform]
     platform_id = storable_text(change.platform_id)
@@ -299,7 +299,7 @@ def raw_event_retry(*, event: RawEvent, actor: User) -> bool:
         if event.status != RawEventStatus.FAILED:
             return False
         logger.info("raw event %s retried by %s", event.pk, actor.get_username())
-        from ..tasks import process_raw_event
+        from moderation.tasks import process_raw_event
 
         transaction.on_commit(lambda: process_raw_event.delay(event.pk))
     return True
@@ -419,7 +419,7 @@ def outbound_plan(*, action: ModerationAction, actor: User) -> list[OutboundActi
         for kind, text in wanted
     ]
     if not manual:
-        from ..tasks import send_outbound_action
+        from moderation.tasks import send_outbound_action
 
         for outbound in created:
             # Robust: a broker failure must not undo the recorded outcome; the sweep sends it.
@@ -521,7 +521,7 @@ def outbound_retry(*, outbound: OutboundAction, actor: User) -> bool:
         if outbound.status != OutboundStatus.FAILED:
             return False
         logger.info("outbound action %s retried by %s", outbound.pk, actor.get_username())
-        from ..tasks import send_outbound_action
+        from moderation.tasks import send_outbound_action
 
         transaction.on_commit(lambda: send_outbound_action.delay(outbound.pk))
     return True
@@ -589,7 +589,7 @@ def outbound_confirm(*, outbound: OutboundAction, actor: User, url: str = "") ->
 def retry_failures(*, now: dt.datetime | None = None) -> tuple[int, int]:
     """Beat's sweep: failed raw events and outbound actions below the attempt limit, and those
     whose task was lost, are queued again. Returns (events, actions) queued."""
-    from ..tasks import process_raw_event, send_outbound_action
+    from moderation.tasks import process_raw_event, send_outbound_action
 
     now = now or timezone.now()
     limit = settings.CONNECTOR_MAX_ATTEMPTS

@@ -17,8 +17,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.permissions import communicator_required
-
-from ..models import (
+from moderation.models import (
     ConnectorConfig,
     ConnectorPlatform,
     OutboundAction,
@@ -26,7 +25,8 @@ from ..models import (
     RawEvent,
     RawEventStatus,
 )
-from ..permissions import items_for_user
+from moderation.permissions import items_for_user
+
 from . import meta
 from .services import (
     OutboundNotWaiting,
@@ -36,7 +36,7 @@ from .services import (
     raw_event_store,
 )
 
-logger = logging.getLogger("moderation.connectors")
+logger = logging.getLogger("connectors")
 
 PAGE_SIZE = 100
 

@@ -11,10 +11,16 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import AccountStatus, Platform, Role
-from moderation.connectors.meta import sign
-from moderation.connectors.secrets import encrypt
+from connectors.meta import sign
+from connectors.secrets import encrypt
 from moderation.models import ConnectorConfig, ConnectorPlatform
 from tests.factories import add_role, make_account
+from tests.moderation import conftest as moderation_conftest
+
+# The moderation tests' fixtures, shared by the connectors' tests.
+item = moderation_conftest.item
+owners_other_account = moderation_conftest.owners_other_account
+response_model = moderation_conftest.response_model
 
 FIXTURES = Path(__file__).parent / "fixtures"
 APP_SECRET = "test-app-secret"

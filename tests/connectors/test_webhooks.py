@@ -101,7 +101,7 @@ def test_a_missing_or_wrong_signature_is_refused_and_nothing_stored(
 
 
 def test_a_signature_with_another_secret_is_refused(post_webhook, facebook_config):
-    from moderation.connectors.meta import sign
+    from connectors.meta import sign
 
     body = fixture_bytes("facebook_comment_add.json")
     response = post_webhook(body, signature=sign(body, "another-secret"))
@@ -110,7 +110,7 @@ def test_a_signature_with_another_secret_is_refused(post_webhook, facebook_confi
 
 
 def test_the_signature_covers_the_raw_bytes_not_reserialised_json(post_webhook, facebook_config):
-    from moderation.connectors.meta import sign
+    from connectors.meta import sign
 
     body = fixture_bytes("facebook_comment_add.json")
     # The same JSON, serialised differently: the signature of one does not fit the other.
@@ -223,7 +223,7 @@ def test_a_replayed_webhook_creates_nothing_new(post_webhook, facebook_config):
 
 
 def test_an_event_for_an_unknown_page_is_logged_and_refused(post_webhook, facebook_config, caplog):
-    with caplog.at_level(logging.WARNING, logger="moderation.connectors"):
+    with caplog.at_level(logging.WARNING, logger="connectors"):
         response = post_webhook(fixture_bytes("facebook_unknown_page.json"))
     # Meta gets its 200 so it does not disable the subscription; the event is kept, not guessed.
     assert response.status_code == 200
@@ -293,7 +293,7 @@ def test_an_instagram_replay_creates_nothing_new(post_webhook, instagram_config)
 
 def test_the_raw_event_is_stored_before_processing_runs(client, facebook_config):
     """Without the commit (no worker yet) the event is durably stored and waits."""
-    from moderation.connectors.meta import sign
+    from connectors.meta import sign
 
     body = fixture_bytes("facebook_comment_add.json")
     response = client.post(
@@ -335,8 +335,8 @@ def test_the_sweep_processes_events_whose_task_was_lost(client, facebook_config)
 
     from django.utils import timezone
 
-    from moderation.connectors.meta import sign
-    from moderation.connectors.services import retry_failures
+    from connectors.meta import sign
+    from connectors.services import retry_failures
 
     body = fixture_bytes("facebook_comment_add.json")
     client.post(

@@ -11,7 +11,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from moderation.connectors.services import raw_event_process, retry_failures
+from connectors.services import raw_event_process, retry_failures
 from moderation.models import Item, RawEvent, RawEventStatus, VersionChange
 
 from .conftest import IG_ID, PAGE_ID, fixture_json

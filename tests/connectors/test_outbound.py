@@ -13,7 +13,7 @@ import responses
 from django.conf import settings
 from django.urls import reverse
 
-from moderation.connectors.services import outbound_send, retry_failures
+from connectors.services import outbound_send, retry_failures
 from moderation.models import (
     Evidence,
     ItemSource,
@@ -23,8 +23,8 @@ from moderation.models import (
 )
 from moderation.response_model import LegalGround
 from moderation.services import triage_item
+from tests.moderation.conftest import make_item
 
-from ..conftest import make_item
 from .conftest import APP_SECRET, GRAPH, MASTODON_BASE, MASTODON_TOKEN, PAGE_TOKEN, fixture_json
 
 pytestmark = pytest.mark.django_db

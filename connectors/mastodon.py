@@ -13,7 +13,8 @@ import html
 
 from django.utils.html import strip_tags
 
-from ..models import ConnectorPlatform, ItemKind
+from moderation.models import ConnectorPlatform, ItemKind
+
 from .base import ManualRequired, SendResult, http_request, json_id
 from .events import InboundChange, PayloadError, from_unix
 

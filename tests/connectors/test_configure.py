@@ -7,7 +7,7 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 
-from moderation.connectors.secrets import decrypt
+from connectors.secrets import decrypt
 from moderation.models import ConnectorConfig
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ import pytest
 import responses
 from responses import matchers
 
-from moderation.connectors.services import mastodon_poll
+from connectors.services import mastodon_poll
 from moderation.models import (
     ConnectorConfig,
     Item,

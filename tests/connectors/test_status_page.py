@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from moderation.connectors.secrets import SecretUnavailable, decrypt, encrypt, token_for
+from connectors.secrets import SecretUnavailable, decrypt, encrypt, token_for
 from moderation.models import (
     ConnectorConfig,
     ConnectorPlatform,
@@ -16,8 +16,8 @@ from moderation.models import (
     RawEvent,
     RawEventStatus,
 )
+from tests.moderation.conftest import make_item
 
-from ..conftest import make_item
 from .conftest import PAGE_TOKEN
 
 pytestmark = pytest.mark.django_db
