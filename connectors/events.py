@@ -11,6 +11,24 @@ class PayloadError(ValueError):
 
 
 @dataclass(frozen=True)
+class InboundAttachment:
+    """One attachment of an item as the platform describes it: an image, a video, a file or a
+    link preview. Only the description travels with the change; the worker downloads the bytes."""
+
+    url: str
+    # image, video, audio, file or link (a link preview: ``url`` is the link, ``preview_url``
+    # its image).
+    kind: str = "file"
+    # What the platform claims; the downloaded bytes decide what is stored.
+    mime_type: str = ""
+    title: str = ""
+    # Alt text of an image, or a link preview's description.
+    description: str = ""
+    preview_url: str = ""
+    platform_id: str = ""
+
+
+@dataclass(frozen=True)
 class InboundChange:
     platform: str
     # The Page, Instagram account or Mastodon account the change arrived for.
@@ -26,6 +44,7 @@ class InboundChange:
     deleted: bool = False
     edited: bool = False
     changed_at: dt.datetime | None = None
+    attachments: tuple[InboundAttachment, ...] = ()
 
     @property
     def by_owner(self) -> bool:
