@@ -276,7 +276,7 @@ def _ingest(change: InboundChange, account: SocialAccount) -> None:
             changed_at=change.changed_at,
         )
         return
-    ingest_item(
+    result = ingest_item(
         account=account,
         platform_id=platform_id,
         kind=change.kind,
@@ -290,6 +290,10 @@ def _ingest(change: InboundChange, account: SocialAccount) -> None:
         parent_platform_id=storable_text(change.parent_platform_id),
         changed_at=change.changed_at,
     )
+    from .media import attachments_record, exact_text_record
+
+    exact_text_record(item=result.item, exact=change.text)
+    attachments_record(item=result.item, attachments=change.attachments)
 
 
 def raw_event_retry(*, event: RawEvent, actor: User) -> bool:
