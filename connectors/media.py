@@ -31,9 +31,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import Platform, User
 from accounts.platforms import is_platform_host
-from moderation.models import ConnectorConfig, Item, ItemSource
+from moderation.models import ConnectorConfig, Item
 
 from .events import InboundAttachment
 from .models import (
@@ -52,11 +52,11 @@ logger = logging.getLogger("connectors")
 STALE_AFTER = dt.timedelta(minutes=10)
 MAX_REDIRECTS = 5
 _CHUNK = 64 * 1024
-# What each platform serves its media from, beside the platform's own web hosts.
+# What each platform serves its media from, beside the platform's own web hosts; by the
+# account's platform, whatever way the item came in.
 PLATFORM_MEDIA_HOSTS = {
-    ItemSource.FACEBOOK: ("fbcdn.net", "fbsbx.com", "facebook.com"),
-    ItemSource.INSTAGRAM: ("cdninstagram.com", "fbcdn.net", "fbsbx.com", "instagram.com"),
-    ItemSource.MASTODON: (),
+    Platform.FACEBOOK: ("fbcdn.net", "fbsbx.com", "facebook.com"),
+    Platform.INSTAGRAM: ("cdninstagram.com", "fbcdn.net", "fbsbx.com", "instagram.com"),
 }
 
 
@@ -155,9 +155,9 @@ def exact_text_record(*, item: Item, exact: str) -> ExactText | None:
 
 
 def _media_hosts(item: Item) -> tuple[str, ...]:
-    hosts = list(PLATFORM_MEDIA_HOSTS.get(item.source, ()))
+    hosts = list(PLATFORM_MEDIA_HOSTS.get(item.account.platform, ()))
     hosts += [h.strip().lower() for h in settings.CONNECTOR_MEDIA_HOSTS if h.strip()]
-    if item.source == ItemSource.MASTODON:
+    if item.account.platform == Platform.MASTODON:
         for api_base in ConnectorConfig.objects.filter(account_id=item.account_id).values_list(
             "api_base", flat=True
         ):
