@@ -399,3 +399,18 @@ def test_messages_attachments_and_link_previews_are_recorded(post_webhook, faceb
     # A link without a preview image: nothing to download, and nothing is fetched from it.
     assert link.status == AttachmentStatus.NOTHING_TO_FETCH
     assert [c.request.url for c in mocked.calls] == [image]
+
+
+def test_the_evidence_of_a_removed_item_names_its_image(
+    post_webhook, facebook_config, mocked, owner
+):
+    from moderation.services import evidence_take
+
+    mocked.get(PHOTO_URL, body=JPEG)
+    post_webhook(fixture_bytes("facebook_photo_comment.json"))
+    item = Item.objects.get(platform_id=PHOTO_COMMENT_ID)
+    evidence = evidence_take(item=item, actor=owner)
+    (entry,) = json.loads(evidence.data_json)["attachments"]
+    assert entry["sha256"] == hashlib.sha256(JPEG).hexdigest()
+    assert entry["status"] == "stored" and entry["mime_type"] == "image/jpeg"
+    assert evidence.verifies()
