@@ -126,7 +126,10 @@ def _facebook_feed(page_id: str, value: dict, entry_time: dt.datetime) -> Inboun
         deleted=verb == "remove",
         edited=verb == "edited",
         changed_at=entry_time if verb != "add" else published,
-        link=link if _is_web_address(link) and item in ("share", "status", "post") else "",
+        # The shared address, when it fits the item's link column (it is an attachment too).
+        link=link
+        if _is_web_address(link) and item in ("share", "status", "post") and len(link) <= 1000
+        else "",
         attachments=() if verb == "remove" else _feed_attachments(item, value),
     )
 

@@ -414,3 +414,39 @@ def test_the_evidence_of_a_removed_item_names_its_image(
     assert entry["sha256"] == hashlib.sha256(JPEG).hexdigest()
     assert entry["status"] == "stored" and entry["mime_type"] == "image/jpeg"
     assert evidence.verifies()
+
+
+def test_a_shared_link_is_kept_as_the_items_link_and_a_link_attachment(
+    post_webhook, facebook_config, mocked
+):
+    body = json.dumps(
+        {
+            "object": "page",
+            "entry": [
+                {
+                    "id": "104500000000001",
+                    "time": 1764327600,
+                    "changes": [
+                        {
+                            "field": "feed",
+                            "value": {
+                                "from": {"id": "5550000000000003", "name": "Lisa Berg"},
+                                "item": "share",
+                                "verb": "add",
+                                "post_id": "104500000000001_900000000000077",
+                                "link": "https://www.haparanda.se/nyheter/isbanan",
+                                "message": "Läs mer här",
+                                "created_time": 1764327590,
+                            },
+                        }
+                    ],
+                }
+            ],
+        }
+    ).encode()
+    post_webhook(body)
+    item = Item.objects.get(platform_id="104500000000001_900000000000077")
+    assert item.link == "https://www.haparanda.se/nyheter/isbanan"
+    attachment = attachments_for_item(item).get()
+    assert (attachment.kind, attachment.status) == ("link", AttachmentStatus.NOTHING_TO_FETCH)
+    assert len(mocked.calls) == 0
