@@ -29,6 +29,7 @@ from moderation.models import (
     ConnectorPlatform,
     Evidence,
     Item,
+    ItemKind,
     ItemSource,
     ModerationAction,
     OutboundAction,
@@ -382,6 +383,10 @@ def connector_for(item: Item) -> Connector:
     Items registered by hand or imported have no platform id to act on, so they are manual."""
     config = _config_for_item(item)
     if config is None or not config.has_token:
+        return ManualConnector()
+    if item.kind == ItemKind.MESSAGE and config.platform != ConnectorPlatform.MASTODON:
+        # Answering a private message needs Meta's Send API and its messaging permission,
+        # which this connector does not ask for: a person answers in the inbox and confirms.
         return ManualConnector()
     token = token_for(config)
     if config.platform == ConnectorPlatform.FACEBOOK:

@@ -164,3 +164,25 @@ def test_a_deputy_covering_an_absent_owner_reads_the_owners_messages(
 def test_a_stranger_with_no_roles_sees_no_message(instagram_message):
     stranger = make_user("sara.frammande")
     assert not items_for_user(stranger).exists()
+
+
+def test_answering_a_messenger_message_is_done_by_hand_in_the_inbox(
+    post_webhook, facebook_config, owner, response_model, django_capture_on_commit_callbacks, media
+):
+    from moderation.models import OutboundAction, OutboundKind, OutboundStatus
+    from moderation.services import triage_item
+
+    post_webhook(fixture_bytes("messenger_message.json"))
+    item = Item.objects.get(platform_id=MESSENGER_MID)
+    with django_capture_on_commit_callbacks(execute=True):
+        triage_item(
+            item=item,
+            actor=owner,
+            response_model=response_model,
+            answers=[*["nej"] * 5, "ja", "ja"],
+            reply_text="Tack, vi skickar en felanmälan.",
+        )
+    outbound = OutboundAction.objects.get()
+    assert (outbound.kind, outbound.status) == (OutboundKind.REPLY, OutboundStatus.MANUAL)
+    # Nothing was posted to the Graph API as a comment.
+    assert all("graph.facebook.com" not in c.request.url for c in media.calls)
