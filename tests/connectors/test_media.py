@@ -450,3 +450,32 @@ def test_a_shared_link_is_kept_as_the_items_link_and_a_link_attachment(
     attachment = attachments_for_item(item).get()
     assert (attachment.kind, attachment.status) == ("link", AttachmentStatus.NOTHING_TO_FETCH)
     assert len(mocked.calls) == 0
+
+
+def test_the_queue_counts_attachments_without_a_query_per_item(
+    owner_client, owners_other_account, django_assert_num_queries
+):
+    from connectors.events import InboundAttachment
+    from connectors.media import attachments_record
+    from tests.moderation.conftest import make_item
+
+    queue = reverse("moderation:queue")
+    make_item(owners_other_account)
+    owner_client.get(queue)  # warm the session
+    # As the queue's own budget: session, user, the filter's accounts, the accounts-to-check
+    # counts and page, the filter's counts, the page's items (with the attachment count).
+    with django_assert_num_queries(7):
+        owner_client.get(queue)
+    for n in range(10):
+        item = make_item(owners_other_account, text=f"bild {n}")
+        attachments_record(
+            item=item,
+            attachments=[
+                InboundAttachment(url=f"https://scontent.xx.fbcdn.net/{n}-{k}.jpg", kind="image")
+                for k in range(n % 3 + 1)
+            ],
+        )
+    with django_assert_num_queries(7):
+        page = owner_client.get(queue).content.decode()
+    assert page.count("q-attachments") == 10
+    assert "3 bilagor" in page
