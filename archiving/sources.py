@@ -46,6 +46,7 @@ makes the build fail loudly (a ``failed`` snapshot with the error), never a sile
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -217,13 +218,17 @@ class DatabaseSource:
             versions = Prefetch(
                 "versions", queryset=Version.objects.filter(recorded_at__lt=self.upper)
             )
+        related = [versions]
+        # The connectors' attachments and exact texts, by their reverse relations.
+        related += [name for name in ("attachments", "exact_texts") if _has_field(Item, name)]
         qs = (
             Item.objects.filter(Q(account_id=self.account.pk) & happened)
-            .prefetch_related(versions)
+            .prefetch_related(*related)
             .order_by("pk")
         )
         for item in qs.iterator(chunk_size=CHUNK):
             record = _item_record(item)
+            _with_connector_records(item, record)
             first_seen = record["published_at"] or record["captured_at"]
             if first_seen is not None and first_seen < self.lower:
                 record["scope"] = EARLIER
@@ -285,6 +290,47 @@ class DatabaseSource:
         )
         for evidence in qs.iterator(chunk_size=CHUNK):
             yield _evidence_record(evidence)
+
+
+def _with_connector_records(item, record: dict[str, Any]) -> None:
+    """Attachments (stored ones with their file's path and checksum) and the exact texts: a
+    text the database kept with characters replaced is carried as the platform sent it."""
+    exact_texts = getattr(item, "exact_texts", None)
+    if exact_texts is not None:
+        exact = {e.stored_sha256: e.text for e in exact_texts.all()}
+        if exact:
+            record["text"] = _exact(record["text"], exact)
+            for version in record["versions"]:
+                version["text"] = _exact(version["text"], exact)
+    attachments = getattr(item, "attachments", None)
+    if attachments is None:
+        return
+    from connectors.models import media_file
+
+    record["attachments"] = [
+        {
+            "kind": str(a.kind),
+            "status": str(a.status),
+            "url": a.source_url,
+            "preview_url": a.preview_url,
+            "title": a.title,
+            "description": a.description,
+            "http_content_type": a.http_content_type,
+            "mime_type": a.mime_type,
+            "size": a.size,
+            "sha256": a.sha256 if a.is_stored else "",
+            "path": str(media_file(a.sha256)) if a.is_stored else "",
+            "error": a.error,
+        }
+        for a in sorted(attachments.all(), key=lambda a: (a.position, a.pk))
+    ]
+
+
+def _exact(text: str, exact: dict[str, str]) -> str:
+    if "\ufffd" not in text:
+        return text
+    digest = hashlib.sha256(text.encode("utf-8", errors="surrogatepass")).hexdigest()
+    return exact.get(digest, text)
 
 
 def _has_field(model, name: str) -> bool:

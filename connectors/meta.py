@@ -2,7 +2,15 @@
 
 Payload shapes follow Meta's Webhooks reference: ``object: page`` with ``feed`` changes
 (``item`` comment/post/status/…, ``verb`` add/edited/remove, ``remove`` without ``message``)
-and ``object: instagram`` with ``comments`` changes.
+and ``object: instagram`` with ``comments`` changes. A feed change's media comes as ``photo``
+or ``video`` (a comment's picture or clip), ``link`` (a photo or video post's file, another
+post's shared link) and ``photos`` (a status with several pictures).
+
+Private messages come as ``entry.messaging`` in both objects (Messenger Platform and Instagram
+Messaging): ``message`` with ``mid``, ``text`` and ``attachments`` (``type`` image, video, audio,
+file, fallback, share, story_mention, ig_reel…; ``payload.url``), ``is_echo`` for what the Page
+itself sent, ``is_deleted`` for an unsent message (Instagram), ``message_edit`` with the new
+text; reactions, reads and deliveries are not items and are skipped.
 """
 
 from __future__ import annotations
@@ -16,7 +24,7 @@ from django.conf import settings
 from moderation.models import ConnectorPlatform, ItemKind
 
 from .base import ManualRequired, SendResult, http_request, json_id
-from .events import InboundChange, PayloadError, from_unix
+from .events import InboundAttachment, InboundChange, PayloadError, from_unix
 
 SIGNATURE_HEADER = "X-Hub-Signature-256"
 POST_ITEMS = {"post", "status", "photo", "video", "share", "event", "note"}
@@ -60,8 +68,27 @@ def parse(payload: dict, *, now: dt.datetime) -> list[InboundChange]:
                 parsed = _facebook_feed(external_id, change["value"], entry_time)
             elif kind == "instagram" and change.get("field") == "comments":
                 parsed = _instagram_comment(external_id, change["value"], entry_time)
+            elif change.get("field") == "messages":
+                # The dashboard's test delivery of the ``messages`` field: one messaging event
+                # as the change's value.
+                parsed = _message(
+                    ConnectorPlatform.FACEBOOK if kind == "page" else ConnectorPlatform.INSTAGRAM,
+                    external_id,
+                    change["value"],
+                    entry_time,
+                )
             else:
                 parsed = None
+            if parsed is not None:
+                changes.append(parsed)
+        messaging = entry.get("messaging") or []
+        if not isinstance(messaging, list):
+            raise PayloadError("messaging is not a list")
+        platform = ConnectorPlatform.FACEBOOK if kind == "page" else ConnectorPlatform.INSTAGRAM
+        for event in messaging:
+            if not isinstance(event, dict):
+                raise PayloadError("a messaging event that is not an object")
+            parsed = _message(platform, external_id, event, entry_time)
             if parsed is not None:
                 changes.append(parsed)
     return changes
@@ -85,6 +112,7 @@ def _facebook_feed(page_id: str, value: dict, entry_time: dt.datetime) -> Inboun
         raise PayloadError(f"a {item} change without its id")
     sender = value.get("from") if isinstance(value.get("from"), dict) else {}
     published = from_unix(value.get("created_time"), entry_time)
+    link = _str(value.get("link"))
     return InboundChange(
         platform=ConnectorPlatform.FACEBOOK,
         external_id=page_id,
@@ -98,6 +126,153 @@ def _facebook_feed(page_id: str, value: dict, entry_time: dt.datetime) -> Inboun
         deleted=verb == "remove",
         edited=verb == "edited",
         changed_at=entry_time if verb != "add" else published,
+        # The shared address, when it fits the item's link column (it is an attachment too).
+        link=link
+        if _is_web_address(link) and item in ("share", "status", "post") and len(link) <= 1000
+        else "",
+        attachments=() if verb == "remove" else _feed_attachments(item, value),
+    )
+
+
+def _is_web_address(value: str) -> bool:
+    return value.startswith(("https://", "http://"))
+
+
+def _feed_attachments(item: str, value: dict) -> tuple[InboundAttachment, ...]:
+    """The media of a feed change, in the fields Meta documents for it."""
+    found: list[InboundAttachment] = []
+    for field, kind in (("photo", "image"), ("video", "video")):
+        url = _str(value.get(field))
+        if _is_web_address(url):
+            found.append(InboundAttachment(url=url, kind=kind))
+    photos = value.get("photos")
+    if isinstance(photos, list):
+        found.extend(
+            InboundAttachment(url=_str(url), kind="image")
+            for url in photos
+            if _is_web_address(_str(url))
+        )
+    link = _str(value.get("link"))
+    if _is_web_address(link):
+        if item == "photo":
+            found.append(
+                InboundAttachment(url=link, kind="image", platform_id=_str(value.get("photo_id")))
+            )
+        elif item == "video":
+            found.append(
+                InboundAttachment(url=link, kind="video", platform_id=_str(value.get("video_id")))
+            )
+        elif item in ("share", "status", "post"):
+            # A shared link: the webhook names the address only, not its preview.
+            found.append(InboundAttachment(url=link, kind="link", title=_str(value.get("name"))))
+    return _unique(found)
+
+
+def _unique(found: list[InboundAttachment]) -> tuple[InboundAttachment, ...]:
+    seen, unique = set(), []
+    for attachment in found:
+        if attachment.url not in seen:
+            seen.add(attachment.url)
+            unique.append(attachment)
+    return tuple(unique)
+
+
+# Messenger and Instagram attachment types, as kinds of attachment.
+_MESSAGE_KINDS = {
+    "image": "image",
+    "sticker": "image",
+    "animated_image_share": "image",
+    "video": "video",
+    "ig_reel": "video",
+    "reel": "video",
+    "audio": "audio",
+    "file": "file",
+}
+
+
+def _message_attachments(message: dict) -> tuple[InboundAttachment, ...]:
+    found: list[InboundAttachment] = []
+    attachments = message.get("attachments") or []
+    if not isinstance(attachments, list):
+        raise PayloadError("message attachments is not a list")
+    for attachment in attachments:
+        if not isinstance(attachment, dict):
+            continue
+        kind = _str(attachment.get("type"))
+        payload = attachment.get("payload") if isinstance(attachment.get("payload"), dict) else {}
+        url = _str(payload.get("url")) or _str(attachment.get("url"))
+        title = _str(payload.get("title")) or _str(attachment.get("title"))
+        if kind in _MESSAGE_KINDS:
+            if _is_web_address(url):
+                found.append(
+                    InboundAttachment(
+                        url=url,
+                        kind=_MESSAGE_KINDS[kind],
+                        title=title,
+                        platform_id=_str(payload.get("reel_video_id")),
+                    )
+                )
+        elif kind in ("fallback", "share", "story_mention", "template") and _is_web_address(url):
+            # A shared link or post: the address, its title, and its image when given.
+            found.append(
+                InboundAttachment(
+                    url=url,
+                    kind="link" if kind != "story_mention" else "image",
+                    title=title,
+                    preview_url=_str(payload.get("image_url")),
+                )
+            )
+    return _unique(found)
+
+
+def _message(
+    platform: str, account_id: str, event: dict, entry_time: dt.datetime
+) -> InboundChange | None:
+    """One Messenger or Instagram messaging event as a private message, or None for the events
+    that are not messages (reactions, reads, deliveries, postbacks)."""
+    sender = event.get("sender") if isinstance(event.get("sender"), dict) else {}
+    at = from_unix(event.get("timestamp"), entry_time)
+    edit = event.get("message_edit")
+    message = event.get("message")
+    if isinstance(edit, dict):
+        mid = _str(edit.get("mid"))
+        if not mid:
+            raise PayloadError("a message edit without its mid")
+        return InboundChange(
+            platform=platform,
+            external_id=account_id,
+            platform_id=mid,
+            kind=ItemKind.MESSAGE,
+            author_name=_str(sender.get("id")),
+            author_platform_id=_str(sender.get("id")),
+            text=_str(edit.get("text")),
+            published_at=at,
+            edited=True,
+            changed_at=at,
+        )
+    if not isinstance(message, dict):
+        return None
+    mid = _str(message.get("mid"))
+    if not mid:
+        raise PayloadError("a message without its mid")
+    echo = message.get("is_echo") is True
+    # An echo is the Page's own message: its sender is the Page, its recipient the visitor.
+    author = _str(sender.get("id"))
+    if echo and not author:
+        author = account_id
+    deleted = message.get("is_deleted") is True
+    return InboundChange(
+        platform=platform,
+        external_id=account_id,
+        platform_id=mid,
+        kind=ItemKind.MESSAGE,
+        author_name=author,
+        author_platform_id=author,
+        text=_str(message.get("text")),
+        published_at=at,
+        deleted=deleted,
+        changed_at=at,
+        attachments=() if deleted else _message_attachments(message),
     )
 
 

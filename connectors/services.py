@@ -29,6 +29,7 @@ from moderation.models import (
     ConnectorPlatform,
     Evidence,
     Item,
+    ItemKind,
     ItemSource,
     ModerationAction,
     OutboundAction,
@@ -276,7 +277,7 @@ def _ingest(change: InboundChange, account: SocialAccount) -> None:
             changed_at=change.changed_at,
         )
         return
-    ingest_item(
+    result = ingest_item(
         account=account,
         platform_id=platform_id,
         kind=change.kind,
@@ -290,6 +291,10 @@ def _ingest(change: InboundChange, account: SocialAccount) -> None:
         parent_platform_id=storable_text(change.parent_platform_id),
         changed_at=change.changed_at,
     )
+    from .media import attachments_record, exact_text_record
+
+    exact_text_record(item=result.item, exact=change.text)
+    attachments_record(item=result.item, attachments=change.attachments)
 
 
 def raw_event_retry(*, event: RawEvent, actor: User) -> bool:
@@ -378,6 +383,10 @@ def connector_for(item: Item) -> Connector:
     Items registered by hand or imported have no platform id to act on, so they are manual."""
     config = _config_for_item(item)
     if config is None or not config.has_token:
+        return ManualConnector()
+    if item.kind == ItemKind.MESSAGE and config.platform != ConnectorPlatform.MASTODON:
+        # Answering a private message needs Meta's Send API and its messaging permission,
+        # which this connector does not ask for: a person answers in the inbox and confirms.
         return ManualConnector()
     token = token_for(config)
     if config.platform == ConnectorPlatform.FACEBOOK:

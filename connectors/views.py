@@ -8,7 +8,7 @@ import logging
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse, HttpResponseForbidden
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseForbidden
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -28,6 +28,10 @@ from moderation.models import (
 from moderation.permissions import items_for_user
 
 from . import meta
+from .media import attachment_retry
+from .models import Attachment, media_file
+from .permissions import get_stored_attachment_for_user
+from .selectors import failed_attachments
 from .services import (
     OutboundNotWaiting,
     outbound_confirm,
@@ -85,7 +89,8 @@ def connector_status(request):
     """Raw events that failed (with a retry button), outbound actions that failed or wait to be
     done by hand, and the configured connectors without their secrets."""
     # Queries: session, user, failed events with their config, outbound actions with item,
-    # account and requester, configs with their account: five, however many rows.
+    # account and requester, configs with their account, failed downloads with their item and
+    # account: six, however many rows.
     failed_events = list(
         RawEvent.objects.filter(status=RawEventStatus.FAILED)
         .select_related("config")
@@ -105,6 +110,7 @@ def connector_status(request):
         request,
         "moderation/connectors.html",
         {
+            "failed_attachments": failed_attachments(PAGE_SIZE),
             "failed_events": failed_events,
             "failed_outbound": [o for o in outbound if o.status == OutboundStatus.FAILED],
             "manual_outbound": [o for o in outbound if o.status == OutboundStatus.MANUAL],
@@ -175,3 +181,39 @@ def already_done_message(outbound: OutboundAction) -> str:
     if outbound.status == OutboundStatus.SENT:
         return _("Already sent through the connector; nothing was changed.")
     return _("The action is not waiting for anyone; nothing was changed.")
+
+
+@communicator_required
+@require_POST
+def attachment_retry_view(request, pk):
+    attachment = get_object_or_404(Attachment, pk=pk)
+    if attachment_retry(attachment=attachment, actor=request.user):
+        messages.success(request, _("The download is queued again."))
+    else:
+        messages.info(request, _("The download had not failed; nothing was done."))
+    return redirect(reverse("moderation:connectors"))
+
+
+@login_required
+def attachment_file(request, pk):
+    """The stored bytes of an attachment, to those who may see its item. The type is the one
+    decided from the bytes, never sniffed by the browser; only images other than SVG are shown
+    inline, everything else (SVG, HTML, PDF, video…) is a download under a neutral name."""
+    attachment = get_stored_attachment_for_user(request.user, pk)
+    path = media_file(attachment.sha256)
+    try:
+        handle = path.open("rb")
+    except OSError:
+        logger.error("attachment %s: stored file %s is missing", attachment.pk, path)
+        raise Http404 from None
+    inline = attachment.is_image
+    response = FileResponse(
+        handle,
+        content_type=attachment.mime_type or "application/octet-stream",
+        as_attachment=not inline,
+        filename=f"bilaga-{attachment.pk}-{attachment.sha256[:12]}",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, max-age=3600"
+    return response

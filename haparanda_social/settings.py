@@ -442,6 +442,16 @@ CELERY_BEAT_SCHEDULE["moderation-connector-retry"] = {
     "task": "moderation.tasks.retry_connector_failures",
     "schedule": float(CONNECTOR_RETRY_MINUTES * 60),
 }
+# Attachments: the worker downloads each one within these limits; a larger one is refused and
+# recorded, a slower one fails and is retried by beat like the other connector failures. Media
+# is fetched only from the platforms' hosts; CONNECTOR_MEDIA_HOSTS adds more (comma-separated).
+MEDIA_MAX_BYTES = env.int("MEDIA_MAX_BYTES", default=100 * 1024 * 1024)
+MEDIA_DOWNLOAD_SECONDS = env.int("MEDIA_DOWNLOAD_SECONDS", default=300)
+CONNECTOR_MEDIA_HOSTS = env.list("CONNECTOR_MEDIA_HOSTS", default=[])
+CELERY_BEAT_SCHEDULE["connectors-media-retry"] = {
+    "task": "connectors.tasks.retry_attachment_downloads",
+    "schedule": float(CONNECTOR_RETRY_MINUTES * 60),
+}
 
 # The staff directory (issue 12): the HR system's CSV file, imported nightly from this path when
 # it is set; the size cap for any import; and the sign-in claims that name a person's employee

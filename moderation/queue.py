@@ -20,7 +20,19 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.db import connection
-from django.db.models import BooleanField, Count, Exists, F, Func, OuterRef, Q, QuerySet, Value
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    F,
+    Func,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -29,7 +41,7 @@ from haparanda_social.paging import PAGE_SIZE, page_number
 
 from .claims import with_claims
 from .models import Item, ItemKind, ItemSource
-from .permissions import accounts_acted_for
+from .permissions import accounts_acted_for, messages_rule
 from .workdays import local_today, overdue_cutoff
 
 SEARCH_MAX_LENGTH = 200
@@ -280,7 +292,11 @@ def owner_absent(today: dt.date):
 
 
 def _filtered(user, cleaned: dict, *, now: dt.datetime, today: dt.date) -> QuerySet[Item]:
-    qs = Item.objects.open().filter(account__in=accounts_acted_for(user, today))
+    qs = (
+        Item.objects.open()
+        .filter(account__in=accounts_acted_for(user, today))
+        .filter(messages_rule(user, today))
+    )
     if cleaned.get("konto"):
         qs = qs.filter(account_id=cleaned["konto"])
     if cleaned.get("plattform"):
@@ -316,8 +332,27 @@ def _ordering(cleaned_filter: dict) -> tuple[str, ...]:
     return ORDERINGS.get(cleaned_filter.get("ordning") or OLDEST_FIRST, ORDERINGS[OLDEST_FIRST])
 
 
+def attachment_count():
+    """How many attachments the item has (a subquery; the attachments are the connectors'
+    records, reached through the reverse relation so this app does not import that one)."""
+    attachment = Item._meta.get_field("attachments").related_model
+    counted = (
+        attachment.objects.filter(item=OuterRef("pk"))
+        .order_by()
+        .values("item")
+        .annotate(n=Count("pk"))
+        .values("n")[:1]
+    )
+    return Coalesce(Subquery(counted), 0)
+
+
 def _for_display(qs: QuerySet[Item], *, now: dt.datetime, today: dt.date) -> QuerySet[Item]:
-    return with_claims(qs.select_related("account").annotate(owner_absent=owner_absent(today)), now)
+    return with_claims(
+        qs.select_related("account").annotate(
+            owner_absent=owner_absent(today), attachment_count=attachment_count()
+        ),
+        now,
+    )
 
 
 def queue_queryset(user, cleaned_filter: dict, *, now: dt.datetime | None = None) -> QuerySet[Item]:

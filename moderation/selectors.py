@@ -58,6 +58,8 @@ def item_with_history(item: Item) -> Item:
                 ).order_by("created_at", "pk"),
             ),
             Prefetch("evidence", queryset=Evidence.objects.select_related("taken_by")),
+            # The connectors' attachments, by their reverse relation (no import of that app).
+            "attachments",
             Prefetch(
                 "outbound_actions",
                 queryset=OutboundAction.objects.select_related("confirmed_by").order_by("pk"),

@@ -536,7 +536,27 @@ def _item_data(item: Item, *, taken_at: dt.datetime, actor: User) -> dict:
             }
             for v in item.versions.order_by("number")
         ],
+        **_attachments_data(item),
     }
+
+
+def _attachments_data(item: Item) -> dict:
+    """The item's attachments as the evidence names them: each stored file by its SHA-256 (the
+    bytes stay in the media store under that hash, never deleted with the item). Read through
+    the reverse relation, so this app does not import the connectors."""
+    attachments = [
+        {
+            "kind": a.kind,
+            "url": a.source_url,
+            "title": a.title,
+            "status": a.status,
+            "sha256": a.sha256,
+            "size": a.size,
+            "mime_type": a.mime_type,
+        }
+        for a in item.attachments.order_by("position", "pk")
+    ]
+    return {"attachments": attachments} if attachments else {}
 
 
 def evidence_take(*, item: Item, actor: User) -> Evidence:

@@ -25,7 +25,7 @@ from accounts.models import SocialAccount
 from haparanda_social.paging import PAGE_SIZE, page_number
 
 from .models import TODO_STATUSES, OutboundAction, OutboundKind
-from .permissions import accounts_acted_for
+from .permissions import accounts_acted_for, messages_rule
 from .workdays import overdue_cutoff
 
 
@@ -72,7 +72,9 @@ def todo_queryset(user, filters: dict, *, now: dt.datetime | None = None) -> Que
     joined. Scoped like the queue: the accounts the person acts for (R24)."""
     now = now or timezone.now()
     qs = OutboundAction.objects.filter(
-        status__in=TODO_STATUSES, item__account__in=accounts_acted_for(user)
+        messages_rule(user, prefix="item__"),
+        status__in=TODO_STATUSES,
+        item__account__in=accounts_acted_for(user),
     )
     if filters.get("konto"):
         qs = qs.filter(item__account_id=filters["konto"])

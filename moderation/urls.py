@@ -44,6 +44,16 @@ urlpatterns += [
     ),
 ]
 
+# Attachments (issue 15): the stored file, and the failures page's retry of a download.
+urlpatterns += [
+    path("bilaga/<int:pk>/", connector_views.attachment_file, name="attachment_file"),
+    path(
+        "kopplingar/bilaga/<int:pk>/forsok-igen/",
+        connector_views.attachment_retry_view,
+        name="attachment_retry",
+    ),
+]
+
 # --- The platform to-do list ----------------------------------------------------------------
 from . import todo_views  # noqa: E402
 

@@ -199,6 +199,34 @@ def _build(
     return PackageResult(sha256=sha256_of(out_path), size=out_path.stat().st_size, counts=counts)
 
 
+class MediaMismatch(Exception):
+    """A stored attachment's bytes no longer have the SHA-256 recorded for them."""
+
+
+MEDIA = "media"
+
+
+def _add_media(files: PackageFiles, item: dict[str, Any], done: set[str]) -> None:
+    """Copy the item's stored attachments into the structured representation, once per content
+    (``media/<sha256>``), checking each against its recorded SHA-256: a file that changed or
+    went missing fails the build loudly rather than making a package that lies."""
+    for attachment in item.get("attachments") or ():
+        sha256, path = attachment.get("sha256"), attachment.get("path")
+        if not sha256 or not path:
+            continue
+        attachment["file"] = f"{MEDIA}/{sha256}"
+        if sha256 in done:
+            continue
+        entry = files.add_file(
+            f"{REP1}/{MEDIA}/{sha256}",
+            attachment.get("mime_type") or "application/octet-stream",
+            Path(path),
+        )
+        if entry.sha256 != sha256:
+            raise MediaMismatch(f"{path}: SHA-256 {entry.sha256}, recorded {sha256}")
+        done.add(sha256)
+
+
 def _write_sections(info: PackageInfo, source: Source, files: PackageFiles) -> dict[str, Any]:
     counts: dict[str, Any] = {"_capture_started": _now()}
     record = source.account_record()
@@ -237,14 +265,17 @@ def _write_sections(info: PackageInfo, source: Source, files: PackageFiles) -> d
         html.items_start()
         w = XmlWriter(items_out)
         n_items = n_versions = 0
+        media: set[str] = set()
         with w.block("items", item_attrs):
             for item in source.items():
+                _add_media(files, item, media)
                 n_versions += sections.write_item(w, item)
                 jsonl_out.write(sections.jsonl_line(item))
                 html.item(item)
                 n_items += 1
         counts["items"] = n_items
         counts["versions"] = n_versions
+        counts["media_files"] = len(media)
 
         html.actions_start()
         with files.open(f"{REP1}/moderation.xml", XML) as mod_out:

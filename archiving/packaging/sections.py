@@ -14,7 +14,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from .stream import HashingFile, XmlWriter, escape, quoteattr, utc, xml_text
+from .stream import HashingFile, XmlWriter, escape, not_xml, quoteattr, utc, xml_escaped, xml_text
 
 NAMESPACE = "urn:haparanda-social:archive:1"
 UPPRATTAD = "upprättad"
@@ -112,6 +112,47 @@ def _a(value) -> str:
     return quoteattr(xml_text(value))
 
 
+EXACT_IN = "items.jsonl"
+
+
+def _text(indent: str, text: str) -> str:
+    """An item's or version's ``<text>``: as it is, or, when it holds characters XML 1.0
+    cannot carry, in the escaped form with a reference to the exact text in the JSON lines."""
+    if not_xml(text):
+        body = escape(xml_escaped(text))
+        head = f'{indent}<text encoding="escaped" exactIn="{EXACT_IN}">'
+    else:
+        body, head = escape(text), f"{indent}<text>"
+    if "\r" in body:
+        # A parser turns a literal carriage return into a line feed; a reference survives.
+        body = body.replace("\r", "&#13;")
+    return f"{head}{body}</text>\n"
+
+
+def _attachments(i: str, attachments: list[dict[str, Any]]) -> list[str]:
+    parts = [f"{i}  <attachments>\n"]
+    for a in attachments:
+        attrs = f"kind={_a(a['kind'])} status={_a(a['status'])}"
+        if a.get("file"):
+            attrs += (
+                f" file={_a(a['file'])} mimeType={_a(a['mime_type'])}"
+                f' size="{int(a["size"])}" sha256={_a(a["sha256"])}'
+            )
+        parts.append(f"{i}    <attachment {attrs}>\n{i}      <url>{_t(a['url'])}</url>\n")
+        for tag, key in (
+            ("previewUrl", "preview_url"),
+            ("title", "title"),
+            ("description", "description"),
+            ("claimedType", "http_content_type"),
+            ("error", "error"),
+        ):
+            if a.get(key):
+                parts.append(f"{i}      <{tag}>{_t(a[key])}</{tag}>\n")
+        parts.append(f"{i}    </attachment>\n")
+    parts.append(f"{i}  </attachments>\n")
+    return parts
+
+
 def write_item(w: XmlWriter, item: dict[str, Any]) -> int:
     """One item with its versions; returns the number of versions.
 
@@ -130,8 +171,8 @@ def write_item(w: XmlWriter, item: dict[str, Any]) -> int:
     parts.append(
         f"{i}  <author platformId={_a(item['author_platform_id'])}>"
         f"{_t(item['author_name'])}</author>\n"
-        f"{i}  <text>{_t(item['text'])}</text>\n"
     )
+    parts.append(_text(f"{i}  ", item["text"]))
     if item["link"]:
         parts.append(f"{i}  <link>{_t(item['link'])}</link>\n")
     for tag, value in (
@@ -147,7 +188,10 @@ def write_item(w: XmlWriter, item: dict[str, Any]) -> int:
         f"{i}  <source>{_t(item['source'])}</source>\n{i}  <flags>\n"
     )
     parts.extend(f"{i}    <flag>{_t(flag)}</flag>\n" for flag in item["flags"])
-    parts.append(f"{i}  </flags>\n{i}  <versions>\n")
+    parts.append(f"{i}  </flags>\n")
+    if item.get("attachments"):
+        parts.extend(_attachments(i, item["attachments"]))
+    parts.append(f"{i}  <versions>\n")
     for v in item["versions"]:
         number = v.get("number")
         change = v.get("change") or None
@@ -159,7 +203,8 @@ def write_item(w: XmlWriter, item: dict[str, Any]) -> int:
         for tag, value in (("changedAt", v.get("changed_at")), ("recordedAt", v["recorded_at"])):
             if value is not None:
                 parts.append(f"{i}      <{tag}>{utc(value)}</{tag}>\n")
-        parts.append(f"{i}      <text>{_t(v['text'])}</text>\n{i}    </version>\n")
+        parts.append(_text(f"{i}      ", v["text"]))
+        parts.append(f"{i}    </version>\n")
     parts.append(f"{i}  </versions>\n{i}</item>\n")
     w.out.write_text("".join(parts))
     return len(item["versions"])
@@ -219,9 +264,38 @@ def _json_default(value):
 _JSONL = json.JSONEncoder(ensure_ascii=False, default=_json_default)
 
 
+_JSONL_ASCII = json.JSONEncoder(ensure_ascii=True, default=_json_default)
+# What the JSON lines carry of an attachment: its description, never where it is on disk.
+_ATTACHMENT_FIELDS = (
+    "kind",
+    "status",
+    "url",
+    "preview_url",
+    "title",
+    "description",
+    "http_content_type",
+    "mime_type",
+    "size",
+    "sha256",
+    "file",
+    "error",
+)
+
+
 def jsonl_line(record: dict[str, Any]) -> bytes:
+    """One item as a line of JSON: the exact text, whatever characters it holds (JSON escapes
+    control characters; a line with a lone surrogate is written with ASCII escapes, which
+    ``json.loads`` reads back to the same string)."""
     record = {**record, "origin": origin(record)}
-    return (_JSONL.encode(record) + "\n").encode("utf-8")
+    if "attachments" in record:
+        record["attachments"] = [
+            {k: a.get(k) for k in _ATTACHMENT_FIELDS} for a in record["attachments"]
+        ]
+    line = _JSONL.encode(record) + "\n"
+    try:
+        return line.encode("utf-8")
+    except UnicodeEncodeError:
+        return (_JSONL_ASCII.encode(record) + "\n").encode("ascii")
 
 
 # --- The human-readable rendering -------------------------------------------------------------
@@ -253,6 +327,24 @@ def local(value: dt.datetime | None) -> str:
         return ""
     t = value.astimezone(timezone.get_default_timezone())
     return f"{t.year:04d}-{t.month:02d}-{t.day:02d} {t.hour:02d}:{t.minute:02d}"
+
+
+# The structured representation's data folder, from the rendering's index.html.
+_TO_REP1 = "../../rep01-structured/data/"
+_INLINE = ("image/jpeg", "image/png", "image/gif", "image/webp", "image/avif", "image/bmp")
+
+
+def _html_attachment(a: dict[str, Any]) -> str:
+    label = h(a.get("title") or a.get("url"))
+    if a.get("file") and a.get("mime_type") in _INLINE:
+        alt = h(a.get("description") or a.get("title") or "Bifogad bild")
+        return f'<p><img src="{h(_TO_REP1 + a["file"])}" alt="{alt}" style="max-width:100%"></p>\n'
+    if a.get("file"):
+        return (
+            f'<p class="meta">Bilaga: <a href="{h(_TO_REP1 + a["file"])}">{label}</a> '
+            f"({h(a.get('mime_type'))}, {h(a.get('size'))} byte)</p>\n"
+        )
+    return f'<p class="meta">Bilaga som inte kunde sparas: {label} ({h(a.get("status"))})</p>\n'
 
 
 class HtmlRendering:
@@ -326,6 +418,8 @@ class HtmlRendering:
             f"{h(item['author_name'])}{earlier}</p>\n"
             f'<p class="text">{h(item["text"])}</p>\n'
         ]
+        for a in item.get("attachments") or ():
+            parts.append(_html_attachment(a))
         for v in item["versions"]:
             state = "borttagen av skribenten" if v["deleted"] else "version"
             parts.append(

@@ -26,6 +26,20 @@ def xml_text(value) -> str:
     return _NOT_XML.sub("\ufffd", text)
 
 
+def not_xml(text: str) -> bool:
+    """Whether the text holds a character XML 1.0 cannot carry, even escaped."""
+    if text.isascii() and text.isprintable():
+        return False
+    return _NOT_XML.search(text) is not None
+
+
+def xml_escaped(text: str) -> str:
+    """The text with each character XML 1.0 cannot carry written as ``\\uXXXX`` and each
+    backslash as ``\\\\``: a reversible form for ``encoding="escaped"`` (see the XSD's
+    ItemText). Only for texts where ``not_xml`` is true."""
+    return _NOT_XML.sub(lambda m: f"\\u{ord(m.group()):04x}", text.replace("\\", "\\\\"))
+
+
 def escape(text: str) -> str:
     """``&``, ``<`` and ``>`` escaped (as ``xml.sax.saxutils.escape``, without its overhead for
     the common text that holds none of them)."""
@@ -180,6 +194,13 @@ class PackageFiles:
         finally:
             digest = out.close()
         self.entries.append(FileEntry(relpath, mimetype, out.size, digest, created))
+
+    def add_file(self, relpath: str, mimetype: str, source: Path) -> FileEntry:
+        """Copy a file into the package in chunks, hashing it on the way."""
+        with self.open(relpath, mimetype) as out, source.open("rb") as src:
+            while chunk := src.read(_BUFFER):
+                out.write(chunk)
+        return self.entries[-1]
 
     def add_bytes(self, relpath: str, mimetype: str, data: bytes) -> FileEntry:
         with self.open(relpath, mimetype) as out:

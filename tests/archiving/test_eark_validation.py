@@ -110,6 +110,30 @@ def _moderated_items(account: SocialAccount, actor) -> None:
         reason="Olaga hot.",
         visitor_notice="Ditt inlägg togs bort.",
     )
+    _captured_media(account, common, when)
+
+
+def _captured_media(account: SocialAccount, common: dict, when) -> None:
+    """An item with a stored image and a text XML 1.0 cannot hold (issue 15)."""
+    import responses
+
+    from connectors.events import InboundAttachment
+    from connectors.media import attachment_download, attachments_record, exact_text_record
+    from connectors.services import storable_text
+
+    moderation = import_module("moderation.services")
+    exact = "Kontroll\x00tecken\x07 och \ufffe"
+    item = moderation.ingest_item(
+        platform_id="p3", author_name="Bild", text=storable_text(exact), published_at=when, **common
+    ).item
+    exact_text_record(item=item, exact=exact)
+    url = "https://scontent.cdninstagram.com/v/bild.png"
+    (attachment,) = attachments_record(
+        item=item, attachments=[InboundAttachment(url=url, kind="image")]
+    )
+    with responses.RequestsMock() as mock:
+        mock.get(url, body=b"\x89PNG\r\n\x1a\n" + bytes(200), content_type="image/png")
+        assert attachment_download(attachment_id=attachment.pk).status == "stored"
 
 
 @pytest.mark.django_db(transaction=False)

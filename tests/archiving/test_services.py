@@ -385,5 +385,6 @@ def test_a_yearly_package_holds_the_registry_record_and_only_that_years_decision
         "versions": 0,
         "moderation_actions": 0,
         "outbound_actions": 0,
+        "media_files": 0,
         "evidence": 0,
     }

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from connectors.models import Attachment, AttachmentStatus
 from connectors.secrets import SecretUnavailable, decrypt, encrypt, token_for
 from moderation.models import (
     ConnectorConfig,
@@ -84,9 +85,17 @@ def test_the_page_keeps_a_constant_number_of_queries(
             status=OutboundStatus.FAILED if n % 2 else OutboundStatus.MANUAL,
             requested_by=owner,
         )
-    # Session, user, failed events (with config), outbound actions (with item, account and
-    # requester), connector configs (with account).
-    with django_assert_num_queries(5):
+        Attachment.objects.create(
+            item=item,
+            key=f"url:https://scontent.xx.fbcdn.net/{n}.jpg",
+            kind="image",
+            source_url=f"https://scontent.xx.fbcdn.net/{n}.jpg",
+            status=AttachmentStatus.FAILED if n % 2 else AttachmentStatus.REFUSED,
+            error="HTTP 403",
+        )
+    # Session, user, failed downloads (with item and account), failed events (with config),
+    # outbound actions (with item, account and requester), connector configs (with account).
+    with django_assert_num_queries(6):
         assert communicator_client.get(URL).status_code == 200
 
 

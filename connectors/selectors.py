@@ -1,0 +1,29 @@
+"""Reads of the connectors' own records, for the pages and apps that show or deliver them."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from moderation.models import Item
+
+from .models import Attachment, AttachmentStatus
+
+
+def attachments_for_item(item: Item | int) -> QuerySet[Attachment]:
+    """Every attachment of one item in the order the platform gave them, whatever their state.
+
+    For a delivery of records: ``.stored()`` narrows to those with bytes; each has ``sha256``,
+    ``size``, ``mime_type`` and ``relative_path`` (under ``MEDIA_ROOT``, see
+    ``connectors.models.media_file``). The caller checks access to the item first."""
+    item_id = item if isinstance(item, int) else item.pk
+    return Attachment.objects.filter(item_id=item_id).order_by("position", "pk")
+
+
+def failed_attachments(limit: int) -> list[Attachment]:
+    """Downloads that failed or were refused, newest attempt first, with their item and
+    account: one query."""
+    return list(
+        Attachment.objects.filter(status__in=(AttachmentStatus.FAILED, AttachmentStatus.REFUSED))
+        .select_related("item__account")
+        .order_by("-last_attempt_at", "-pk")[:limit]
+    )
