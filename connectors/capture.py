@@ -475,6 +475,7 @@ def _reconcile_mastodon(
         gone = Item.objects.filter(
             account=config.account,
             by_municipality=True,
+            kind=ItemKind.POST,
             source=ItemSource.MASTODON,
             published_at__gte=since,
             deleted_by_author_at__isnull=True,
@@ -507,7 +508,7 @@ def _reconcile_context(
     # the thread? Asked one by one; only a 404 records a deletion.
     known = Item.objects.filter(
         account=config.account,
-        parent__platform_id=status_id,
+        parent__platform_id__in=listed | {status_id},
         deleted_by_author_at__isnull=True,
     ).exclude(platform_id__in=listed)
     for platform_id in known.values_list("platform_id", flat=True):

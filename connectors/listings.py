@@ -1,7 +1,9 @@
 """Graph API listings read by reconciliation: a Facebook Page's feed with its comments and an
 Instagram account's media with theirs, in the shapes Meta documents (``data`` and
 ``paging.next``). Ids are the same the webhooks carry, so what a webhook already delivered is
-recognised and nothing is stored twice."""
+recognised and nothing is stored twice. Permalinks are not taken: the webhooks do not carry
+them, and an item must read the same whichever way it arrived (a differing link would be an
+edit)."""
 
 from __future__ import annotations
 
@@ -14,14 +16,14 @@ from moderation.models import ConnectorPlatform, ItemKind
 
 from .events import InboundChange, PayloadError, from_unix
 
-COMMENT_FIELDS = "id,message,created_time,from,permalink_url"
+COMMENT_FIELDS = "id,message,created_time,from"
 FEED_FIELDS = (
-    "id,message,created_time,updated_time,from,permalink_url,"
+    "id,message,created_time,updated_time,from,"
     f"comments.limit(100){{{COMMENT_FIELDS},comments.limit(100){{{COMMENT_FIELDS}}}}}"
 )
 IG_COMMENT_FIELDS = "id,text,timestamp,username,from"
 MEDIA_FIELDS = (
-    "id,caption,timestamp,permalink,username,"
+    "id,caption,timestamp,username,"
     f"comments.limit(100){{{IG_COMMENT_FIELDS},replies{{{IG_COMMENT_FIELDS}}}}}"
 )
 
@@ -99,7 +101,6 @@ def parse_feed(payload, *, page_id: str, now: dt.datetime) -> list[InboundChange
                 author_name=_str(sender.get("name")) or _str(sender.get("id")),
                 author_platform_id=_str(sender.get("id")),
                 text=_str(post.get("message")),
-                link=_str(post.get("permalink_url"))[:1000],
                 published_at=published,
                 changed_at=from_unix(post.get("updated_time"), published),
             )
@@ -126,7 +127,6 @@ def _fb_comment(comment: dict, page_id: str, parent: str, kind: str, now) -> Inb
         author_name=_str(sender.get("name")) or _str(sender.get("id")),
         author_platform_id=_str(sender.get("id")),
         text=_str(comment.get("message")),
-        link=_str(comment.get("permalink_url"))[:1000],
         published_at=published,
         parent_platform_id=parent,
         changed_at=published,
@@ -151,7 +151,6 @@ def parse_media(payload, *, ig_id: str, now: dt.datetime) -> list[InboundChange]
                 # The media listing is the account's own: its author is the account.
                 author_platform_id=ig_id,
                 text=_str(media.get("caption")),
-                link=_str(media.get("permalink"))[:1000],
                 published_at=published,
                 changed_at=published,
             )
