@@ -306,6 +306,10 @@ def mastodon_poll(*, config: ConnectorConfig) -> int:
             links = _links(response, config, errors)
             page = _json(response.text)
             if page == []:
+                if first_connection:
+                    # Nothing at all yet: nothing older to read either.
+                    state.backfill_started_at = state.backfill_completed_at = now
+                    _save_state(state, "backfill_started_at", "backfill_completed_at")
                 break
             with transaction.atomic():
                 event = _store_page(

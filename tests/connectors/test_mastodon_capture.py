@@ -406,3 +406,12 @@ def test_a_malformed_link_header_is_recorded_and_nothing_is_lost(mastodon_config
     # The token never went to the other server.
     assert all(c.request.url.startswith(MASTODON_BASE) for c in responses.calls)
     assert CaptureState.objects.get(config=mastodon_config).backfill_completed_at == NOW
+
+
+@responses.activate
+def test_a_first_connection_without_notifications_has_nothing_to_backfill(mastodon_config):
+    add_page(b"[]", params=FIRST)
+    mastodon_poll(config=mastodon_config)
+    state = CaptureState.objects.get(config=mastodon_config)
+    assert state.backfill_completed_at == NOW
+    assert state.backfill_next_url == ""
