@@ -144,6 +144,9 @@ def _store_page(
 def polled_changes(event: RawEvent, payload, now: dt.datetime) -> list[InboundChange] | None:
     """The changes of a polled page, read by its endpoint; None for a webhook or a page polled
     before pages recorded their endpoint (a Mastodon one is then a notifications page)."""
+    if event.config_id is None:
+        # A webhook delivery: only polled pages are stored with their connector.
+        return None
     page = PolledPage.objects.filter(raw_event=event).first()
     if page is None:
         return None
