@@ -271,9 +271,11 @@ def _older_url(config: ConnectorConfig, page) -> str:
     if not isinstance(page, list) or not page or not isinstance(page[-1], dict):
         return ""
     oldest = page[-1].get("id")
-    if not oldest:
-        return ""
-    params = {**mastodon.first_page_params(""), "max_id": str(oldest)}
+    return _older_than(config, str(oldest)) if oldest else ""
+
+
+def _older_than(config: ConnectorConfig, notification_id: str) -> str:
+    params = {**mastodon.first_page_params(""), "max_id": notification_id}
     return mastodon.with_params(mastodon.notifications_url(config.api_base), params)
 
 
@@ -310,9 +312,15 @@ def mastodon_poll(*, config: ConnectorConfig) -> int:
             page = _json(response.text)
             if page == []:
                 if first_connection:
-                    # Nothing at all yet: nothing older to read either.
-                    state.backfill_started_at = state.backfill_completed_at = now
-                    _save_state(state, "backfill_started_at", "backfill_completed_at")
+                    # Nothing new. Connected before backfills existed, the notifications older
+                    # than the cursor are read; never connected, there is nothing older either.
+                    older = _older_than(config, config.cursor) if config.cursor else ""
+                    state.backfill_started_at = now
+                    state.backfill_next_url = older
+                    state.backfill_completed_at = None if older else now
+                    _save_state(
+                        state, "backfill_started_at", "backfill_next_url", "backfill_completed_at"
+                    )
                 break
             with transaction.atomic():
                 event = _store_page(
@@ -388,13 +396,6 @@ def _poll_failed(config: ConnectorConfig, errors: list[str]) -> None:
     config.last_polled_at = timezone.now()
     config.last_error = error[:2000]
     config.save(update_fields=["last_polled_at", "last_error"])
-
-
-def mastodon_due(config: ConnectorConfig, now: dt.datetime | None = None) -> bool:
-    """Whether the platform allows a call now (beat skips an account that must wait)."""
-    now = now or timezone.now()
-    state = CaptureState.objects.filter(config=config).first()
-    return state is None or state.next_call_at is None or state.next_call_at <= now
 
 
 # --- Reconciliation ----------------------------------------------------------------------------

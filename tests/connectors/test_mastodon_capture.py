@@ -415,3 +415,20 @@ def test_a_first_connection_without_notifications_has_nothing_to_backfill(mastod
     state = CaptureState.objects.get(config=mastodon_config)
     assert state.backfill_completed_at == NOW
     assert state.backfill_next_url == ""
+
+
+@responses.activate
+def test_an_account_polled_before_backfills_existed_reads_what_is_older_than_its_cursor(
+    mastodon_config,
+):
+    ConnectorConfig.objects.filter(pk=mastodon_config.pk).update(cursor="34975861")
+    mastodon_config.refresh_from_db()
+    add_page(b"[]", params={**FIRST, "min_id": "34975861"})
+    add_page(
+        fixture_bytes("mastodon_notifications_page1.json"), params={**FIRST, "max_id": "34975861"}
+    )
+    mastodon_poll(config=mastodon_config)
+    state = CaptureState.objects.get(config=mastodon_config)
+    assert state.backfill_pages == 1
+    assert state.backfill_completed_at == NOW
+    assert Item.objects.count() == 2
