@@ -41,7 +41,7 @@ from . import listings, mastodon
 from .base import ConnectorError
 from .events import InboundChange, PayloadError, from_unix
 from .meta import appsecret_proof
-from .models import CaptureState, PolledEndpoint, PolledPage
+from .models import CaptureState, PolledEndpoint, PolledPage, ReconciliationRun
 from .secrets import SecretUnavailable, token_for
 
 logger = logging.getLogger("connectors")
@@ -426,7 +426,17 @@ def reconcile(*, config: ConnectorConfig) -> int:
     if complete and not errors:
         state.last_complete_capture_at = started
         fields.append("last_complete_capture_at")
-    _save_state(state, *fields)
+    with transaction.atomic():
+        _save_state(state, *fields)
+        ReconciliationRun.objects.create(
+            config=config,
+            started_at=started,
+            finished_at=state.last_reconcile_at,
+            window_start=since,
+            complete=complete and not errors,
+            found=found,
+            error=state.last_reconcile_error,
+        )
     logger.info("reconciled %s: %s missed items found, complete=%s", config, found, complete)
     return found
 

@@ -10,6 +10,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from haparanda_social.db import AppendOnlyModel
+
 
 class CaptureState(models.Model):
     """One per connector: how far the backfill of older notifications has come, when the
@@ -105,3 +107,32 @@ class PolledPage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_endpoint_display()} {self.status_id}".strip()
+
+
+class ReconciliationRun(AppendOnlyModel):
+    """One reconciliation of one account, as it ended: whether it listed everything it set out
+    to (a complete capture), how many items it found that the notifications had missed, and
+    why it stopped short. Append-only: the account's capture history, for the communicator and
+    for an audit of what the archive may lack."""
+
+    config = models.ForeignKey(
+        "moderation.ConnectorConfig",
+        verbose_name=_("connector"),
+        on_delete=models.PROTECT,
+        related_name="reconciliation_runs",
+    )
+    started_at = models.DateTimeField(_("started"))
+    finished_at = models.DateTimeField(_("finished"))
+    # Posts published since this time were listed.
+    window_start = models.DateTimeField(_("listed from"))
+    complete = models.BooleanField(_("complete"), default=False)
+    found = models.PositiveIntegerField(_("found by reconciliation"), default=0)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        verbose_name = _("reconciliation")
+        verbose_name_plural = _("reconciliations")
+        ordering = ["-started_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.config} {self.started_at:%Y-%m-%d %H:%M}"

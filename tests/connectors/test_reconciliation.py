@@ -14,7 +14,7 @@ from django.urls import reverse
 from responses import matchers
 
 from connectors.capture import reconcile
-from connectors.models import CaptureState, PolledEndpoint, PolledPage
+from connectors.models import CaptureState, PolledEndpoint, PolledPage, ReconciliationRun
 from connectors.services import mastodon_poll
 from connectors.tasks import reconcile_accounts
 from moderation.models import ConnectorConfig, Item, ItemKind, VersionChange
@@ -188,6 +188,24 @@ def test_a_failed_listing_is_not_a_complete_capture(mastodon_config):
     state = CaptureState.objects.get(config=mastodon_config)
     assert state.last_complete_capture_at is None
     assert "502" in state.last_reconcile_error
+    run = ReconciliationRun.objects.get()
+    assert not run.complete
+    assert "502" in run.error
+
+
+@responses.activate
+def test_each_run_is_kept_as_an_append_only_record(mastodon_config):
+    mastodon_listing()
+    reconcile(config=mastodon_config)
+    run = ReconciliationRun.objects.get()
+    assert run.complete
+    assert run.found == 5
+    assert run.started_at == NOW
+    assert run.window_start == NOW - dt.timedelta(days=7)
+    with pytest.raises(TypeError):
+        run.save()
+    with pytest.raises(TypeError):
+        run.delete()
 
 
 # --- Facebook and Instagram ---------------------------------------------------------------------
