@@ -10,6 +10,7 @@ import datetime as dt
 import pytest
 import responses
 import time_machine
+from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
 from responses import matchers
 
@@ -206,6 +207,20 @@ def test_each_run_is_kept_as_an_append_only_record(mastodon_config):
         run.save()
     with pytest.raises(TypeError):
         run.delete()
+
+
+def test_the_database_refuses_to_change_a_reconciliation_record_in_postgresql(mastodon_config):
+    if connection.vendor != "postgresql":
+        pytest.skip("the trigger guards PostgreSQL, the production database")
+    run = ReconciliationRun.objects.create(
+        config=mastodon_config, started_at=NOW, finished_at=NOW, window_start=NOW
+    )
+    for sql in (
+        "UPDATE connectors_reconciliationrun SET complete = true WHERE id = %s",
+        "DELETE FROM connectors_reconciliationrun WHERE id = %s",
+    ):
+        with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql, [run.pk])
 
 
 # --- Facebook and Instagram ---------------------------------------------------------------------
