@@ -38,7 +38,7 @@ from moderation.models import (
 )
 
 from . import listings, mastodon
-from .base import ConnectorError
+from .base import ConnectorError, http_request
 from .events import InboundChange, PayloadError, from_unix
 from .meta import appsecret_proof
 from .models import CaptureState, PolledEndpoint, PolledPage, ReconciliationRun
@@ -74,7 +74,7 @@ def _call(state: CaptureState, token: str, url: str, params: dict | None = None)
     if state.next_call_at and state.next_call_at > now:
         raise RateLimited(state.next_call_at)
     try:
-        response = mastodon.get(url, token=token, params=params)
+        response = http_request("GET", url, token=token, params=params)
     except ConnectorError as exc:
         until = mastodon.wait_until(exc.headers, now)
         if exc.status == 429 and until is None:

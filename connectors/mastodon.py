@@ -26,8 +26,6 @@ from email.utils import parsedate_to_datetime
 from html.parser import HTMLParser
 from urllib.parse import urlencode, urlsplit
 
-import requests
-
 from moderation.models import ConnectorPlatform, ItemKind
 
 from .base import ManualRequired, SendResult, http_request, json_id
@@ -148,17 +146,6 @@ def wait_until(headers, now: dt.datetime) -> dt.datetime | None:
 def rate_limit_remaining(headers) -> int | None:
     value = str(headers.get("X-RateLimit-Remaining") or "").strip()
     return int(value) if value.isdigit() else None
-
-
-def get(url: str, *, token: str, params: dict | None = None) -> requests.Response:
-    return http_request("GET", url, token=token, params=params)
-
-
-def fetch(url: str, *, token: str, params: dict | None = None):
-    """One page: (raw body, URL of the next newer page or None)."""
-    response = get(url, token=token, params=params)
-    newer = response.links.get("prev", {}).get("url")
-    return response.text, newer
 
 
 # --- Parsing ----------------------------------------------------------------------------------
