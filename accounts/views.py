@@ -122,6 +122,9 @@ def dashboard(request):
         needing = selectors.roles_needing_a_new_person()
         context["needing_count"] = needing.count()
         context["needing"] = list(needing[:NEEDING_SHOWN]) if context["needing_count"] else []
+        from connectors.selectors import capture_behind
+
+        context["capture_behind"] = capture_behind()
     return render(request, "accounts/dashboard.html", context)
 
 

@@ -10,7 +10,17 @@ from django.conf import settings
 
 
 class ConnectorError(Exception):
-    """The platform refused or could not be reached; the message never holds a token."""
+    """The platform refused or could not be reached; the message never holds a token.
+    ``status`` and ``headers`` are the refusing response's, when there was one (a 429's
+    ``Retry-After``, a 404 for something deleted)."""
+
+    def __init__(
+        self, message: str = "", *, status: int | None = None, headers=None, body: str = ""
+    ):
+        super().__init__(message)
+        self.status = status
+        self.headers = headers if headers is not None else {}
+        self.body = body
 
 
 class ManualRequired(Exception):
@@ -62,7 +72,12 @@ def http_request(method: str, url: str, *, token: str, **kwargs) -> requests.Res
     except requests.RequestException as exc:
         raise ConnectorError(f"{method} {url}: {type(exc).__name__}") from None
     if response.status_code >= 400:
-        raise ConnectorError(f"{method} {url}: HTTP {response.status_code} {_error_text(response)}")
+        raise ConnectorError(
+            f"{method} {url}: HTTP {response.status_code} {_error_text(response)}",
+            status=response.status_code,
+            headers=response.headers,
+            body=response.text[:100_000],
+        )
     return response
 
 

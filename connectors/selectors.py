@@ -1,10 +1,12 @@
-"""Reads of the connectors' own records, for the pages and apps that show or deliver them."""
+"""Reads of the connectors' own records, for the pages and apps that show or deliver them, and
+which connected accounts' capture has fallen behind."""
 
 from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from moderation.models import Item
+from accounts.models import SocialAccount
+from moderation.models import ConnectorConfig, Item
 
 from .models import Attachment, AttachmentStatus
 
@@ -27,3 +29,23 @@ def failed_attachments(limit: int) -> list[Attachment]:
         .select_related("item__account")
         .order_by("-last_attempt_at", "-pk")[:limit]
     )
+
+
+def capture_behind() -> list[ConnectorConfig]:
+    """Enabled connectors of active accounts whose last complete capture (reconciliation) is
+    more than one working day old, or that were never completely captured since they were
+    connected a working day ago. One query; the connectors are few (one per account)."""
+    configs = (
+        ConnectorConfig.objects.filter(enabled=True, account__in=SocialAccount.objects.active())
+        .select_related("account", "capture_state")
+        .order_by("platform", "external_id")
+    )
+    return [config for config in configs if is_behind(config)]
+
+
+def is_behind(config: ConnectorConfig) -> bool:
+    from moderation.workdays import is_overdue
+
+    state = getattr(config, "capture_state", None)
+    since = state.last_complete_capture_at if state is not None else None
+    return is_overdue(since or config.created_at)

@@ -210,9 +210,14 @@ def _describe(exc: BaseException) -> str:
 def _apply(event: RawEvent) -> list[str]:
     """Apply every change of the event, each in its own savepoint; return the errors of those
     that failed. A payload that cannot be read at all raises."""
+    from .capture import polled_changes
+
     now = timezone.now()
     payload = json.loads(event.body)
-    if event.source == ConnectorPlatform.MASTODON:
+    polled = polled_changes(event, payload, now)
+    if polled is not None:
+        changes = polled
+    elif event.source == ConnectorPlatform.MASTODON:
         if event.config is None:
             raise UnknownAccount("a Mastodon page without its connector")
         changes = mastodon.parse(payload, own_account_id=event.config.external_id, now=now)
@@ -311,57 +316,10 @@ def raw_event_retry(*, event: RawEvent, actor: User) -> bool:
 
 
 def mastodon_poll(*, config: ConnectorConfig) -> int:
-    """Fetch new mentions page by page (``min_id`` cursor, ``Link: rel=prev`` for newer pages),
-    store each page as a raw event and process it. Returns the number of pages stored."""
-    try:
-        token = token_for(config)
-    except SecretUnavailable as exc:
-        _poll_failed(config, str(exc))
-        return 0
-    url = mastodon.notifications_url(config.api_base)
-    params: dict | None = mastodon.first_page_params(config.cursor)
-    stored = 0
-    while url and stored < mastodon.MAX_PAGES:
-        try:
-            body, newer = mastodon.fetch(url, token=token, params=params)
-        except ConnectorError as exc:
-            _poll_failed(config, str(exc))
-            return stored
-        try:
-            page = json.loads(body)
-        except ValueError:
-            page = None
-        if page == []:
-            break
-        with transaction.atomic():
-            event = RawEvent.objects.create(
-                source=ConnectorPlatform.MASTODON,
-                body=storable_text(body),
-                body_sha256=hashlib.sha256(
-                    body.encode("utf-8", errors="surrogatepass")
-                ).hexdigest(),
-                config=config,
-            )
-            if isinstance(page, list) and isinstance(page[0], dict) and page[0].get("id"):
-                # Newest first: the first id is the cursor, whatever its form.
-                config.cursor = str(page[0]["id"])
-                config.save(update_fields=["cursor"])
-        stored += 1
-        event = raw_event_process(event_id=event.pk)
-        if event.status == RawEventStatus.FAILED:
-            break
-        url, params = newer, None
-    config.last_polled_at = timezone.now()
-    config.last_error = ""
-    config.save(update_fields=["last_polled_at", "last_error"])
-    return stored
+    """Poll a Mastodon account: see ``connectors.capture.mastodon_poll``."""
+    from .capture import mastodon_poll as poll
 
-
-def _poll_failed(config: ConnectorConfig, error: str) -> None:
-    logger.warning("polling %s failed: %s", config, error)
-    config.last_polled_at = timezone.now()
-    config.last_error = error[:2000]
-    config.save(update_fields=["last_polled_at", "last_error"])
+    return poll(config=config)
 
 
 # --- Outbound ---------------------------------------------------------------------------------

@@ -31,7 +31,7 @@ from . import meta
 from .media import attachment_retry
 from .models import Attachment, media_file
 from .permissions import get_stored_attachment_for_user
-from .selectors import failed_attachments
+from .selectors import failed_attachments, is_behind
 from .services import (
     OutboundNotWaiting,
     outbound_confirm,
@@ -89,8 +89,8 @@ def connector_status(request):
     """Raw events that failed (with a retry button), outbound actions that failed or wait to be
     done by hand, and the configured connectors without their secrets."""
     # Queries: session, user, failed events with their config, outbound actions with item,
-    # account and requester, configs with their account, failed downloads with their item and
-    # account: six, however many rows.
+    # account and requester, configs with their account and capture state, failed downloads with
+    # their item and account: six, however many rows.
     failed_events = list(
         RawEvent.objects.filter(status=RawEventStatus.FAILED)
         .select_related("config")
@@ -104,8 +104,15 @@ def connector_status(request):
     )
     # The encrypted token is loaded only to tell whether one is set; it is never rendered.
     configs = list(
-        ConnectorConfig.objects.select_related("account").order_by("platform", "external_id")
+        ConnectorConfig.objects.select_related("account", "capture_state").order_by(
+            "platform", "external_id"
+        )
     )
+    for config in configs:
+        config.capture = getattr(config, "capture_state", None)
+        config.capture_is_behind = config.enabled and is_behind(config)
+        waits = config.capture.next_call_at if config.capture else None
+        config.rate_limited_until = waits if waits and waits > timezone.now() else None
     return render(
         request,
         "moderation/connectors.html",
@@ -115,6 +122,7 @@ def connector_status(request):
             "failed_outbound": [o for o in outbound if o.status == OutboundStatus.FAILED],
             "manual_outbound": [o for o in outbound if o.status == OutboundStatus.MANUAL],
             "configs": configs,
+            "capture_behind": [c for c in configs if c.capture_is_behind],
             "nav": "connectors",
         },
     )

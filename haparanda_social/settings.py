@@ -452,6 +452,22 @@ CELERY_BEAT_SCHEDULE["connectors-media-retry"] = {
     "task": "connectors.tasks.retry_attachment_downloads",
     "schedule": float(CONNECTOR_RETRY_MINUTES * 60),
 }
+# Mastodon backfill: older notification pages read per poll after the first connection; the
+# backfill resumes where it stopped on the next poll until the server has none older.
+MASTODON_BACKFILL_PAGES = env.int("MASTODON_BACKFILL_PAGES", default=5)
+# Calls kept back in a platform's rate-limit window (X-RateLimit-Remaining) for replies: at or
+# below this, polling waits for the window's reset.
+CONNECTOR_RATE_LIMIT_RESERVE = env.int("CONNECTOR_RATE_LIMIT_RESERVE", default=10)
+# Reconciliation: every RECONCILE_MINUTES each connected account's posts of the last
+# RECONCILE_DAYS and the comments on them are listed through the platform's API, at most
+# RECONCILE_MAX_PAGES listing pages per run, and what the notifications missed is recorded.
+RECONCILE_MINUTES = env.int("RECONCILE_MINUTES", default=60)
+RECONCILE_DAYS = env.int("RECONCILE_DAYS", default=7)
+RECONCILE_MAX_PAGES = env.int("RECONCILE_MAX_PAGES", default=20)
+CELERY_BEAT_SCHEDULE["connectors-reconcile"] = {
+    "task": "connectors.tasks.reconcile_accounts",
+    "schedule": float(RECONCILE_MINUTES * 60),
+}
 
 # The staff directory (issue 12): the HR system's CSV file, imported nightly from this path when
 # it is set; the size cap for any import; and the sign-in claims that name a person's employee

@@ -95,9 +95,10 @@ def test_the_communicators_register_costs_the_same_at_10_and_1000_accounts(
     url = reverse("accounts:dashboard")
     people = {"owner": owner, "deputy": deputy, "manager": manager, "department": department}
     _bulk_accounts(10, **people)
-    few = _count_queries(communicator_client, url, django_assert_max_num_queries, 11)
+    # 12: one more for the connectors whose capture has fallen behind.
+    few = _count_queries(communicator_client, url, django_assert_max_num_queries, 12)
     _bulk_accounts(990, start=10, **people)
-    many = _count_queries(communicator_client, url, django_assert_max_num_queries, 11)
+    many = _count_queries(communicator_client, url, django_assert_max_num_queries, 12)
     assert many == few
     response = communicator_client.get(url)
     assert len(response.context["rows"]) == 50
@@ -155,9 +156,10 @@ def test_the_roles_needing_a_new_person_do_not_grow_the_dashboard(
     url = reverse("accounts:dashboard")
     _populate(2, **people)
     User.objects.filter(pk__in=[deputy.pk]).update(is_active=False)
-    few = _count_queries(communicator_client, url, django_assert_max_num_queries, 11)
+    # 12: one more for the connectors whose capture has fallen behind.
+    few = _count_queries(communicator_client, url, django_assert_max_num_queries, 12)
     _populate(12, **people)
-    many = _count_queries(communicator_client, url, django_assert_max_num_queries, 11)
+    many = _count_queries(communicator_client, url, django_assert_max_num_queries, 12)
     assert many == few
     assert "Roller som behöver en ny person" in communicator_client.get(url).content.decode()
 

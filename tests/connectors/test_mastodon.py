@@ -47,7 +47,7 @@ def test_the_first_poll_follows_link_pagination_and_stores_the_newest_cursor(mas
     add_page(
         responses,
         fixture_bytes("mastodon_notifications_page1.json"),
-        params={"types[]": "mention", "limit": "30"},
+        params={"types[]": ["mention", "update"], "limit": "30"},
         headers={"Link": link(next="max_id=34975860", prev="min_id=34975861")},
     )
     add_page(
@@ -57,10 +57,12 @@ def test_the_first_poll_follows_link_pagination_and_stores_the_newest_cursor(mas
         headers={"Link": link(next="max_id=34975863", prev="min_id=34975863")},
     )
     add_page(responses, b"[]", params={"min_id": "34975863"})
+    # The first connection also starts the backfill of older notifications (rel=next).
+    add_page(responses, b"[]", params={"max_id": "34975860"})
 
     assert mastodon_poll(config=mastodon_config) == 2
 
-    assert [c.request.method for c in responses.calls] == ["GET", "GET", "GET"]
+    assert [c.request.method for c in responses.calls] == ["GET", "GET", "GET", "GET"]
     assert all(
         c.request.headers["Authorization"] == f"Bearer {MASTODON_TOKEN}" for c in responses.calls
     )
@@ -77,7 +79,7 @@ def test_statuses_are_stored_with_their_in_reply_to_id(mastodon_config):
     add_page(
         responses,
         fixture_bytes("mastodon_notifications_page1.json"),
-        params={"types[]": "mention", "limit": "30"},
+        params={"types[]": ["mention", "update"], "limit": "30"},
     )
     mastodon_poll(config=mastodon_config)
     mention = Item.objects.get(platform_id="113500000000000011")
@@ -100,7 +102,7 @@ def test_a_later_poll_asks_only_for_what_is_newer_than_the_cursor(mastodon_confi
     add_page(
         responses,
         fixture_bytes("mastodon_notifications_page2.json"),
-        params={"types[]": "mention", "limit": "30", "min_id": "34975861"},
+        params={"types[]": ["mention", "update"], "limit": "30", "min_id": "34975861"},
         headers={"Link": link(prev="min_id=34975863")},
     )
     add_page(responses, b"[]", params={"min_id": "34975863"})
@@ -136,7 +138,11 @@ def test_ids_are_opaque_the_cursor_is_the_newest_by_position(mastodon_config):
             },
         },
     ]
-    add_page(responses, json.dumps(page).encode(), params={"types[]": "mention", "limit": "30"})
+    add_page(
+        responses,
+        json.dumps(page).encode(),
+        params={"types[]": ["mention", "update"], "limit": "30"},
+    )
     mastodon_poll(config=mastodon_config)
     mastodon_config.refresh_from_db()
     # "9" sorts after "10" as text: a comparison would pick the wrong one.
@@ -150,7 +156,7 @@ def test_polling_the_same_page_again_creates_nothing_new(mastodon_config):
         add_page(
             responses,
             fixture_bytes("mastodon_notifications_page1.json"),
-            params={"types[]": "mention", "limit": "30"},
+            params={"types[]": ["mention", "update"], "limit": "30"},
         )
         ConnectorConfig.objects.filter(pk=mastodon_config.pk).update(cursor="")
         mastodon_config.refresh_from_db()
@@ -186,7 +192,7 @@ def test_a_malformed_page_is_kept_as_a_failed_event_and_the_poll_stops(mastodon_
     add_page(
         responses,
         b'{"unexpected": "object"}',
-        params={"types[]": "mention", "limit": "30"},
+        params={"types[]": ["mention", "update"], "limit": "30"},
         headers={"Link": link(prev="min_id=1")},
     )
     mastodon_poll(config=mastodon_config)
@@ -200,7 +206,7 @@ def test_beat_polls_each_enabled_mastodon_account(mastodon_config):
     add_page(
         responses,
         fixture_bytes("mastodon_notifications_page1.json"),
-        params={"types[]": "mention", "limit": "30"},
+        params={"types[]": ["mention", "update"], "limit": "30"},
     )
     assert poll_mastodon_accounts.delay().get() == 1
     assert Item.objects.count() == 2
