@@ -8,8 +8,10 @@ asked afresh at every culling, so a closed request stops holding at once.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 
+from django.apps import apps
 from django.db.models import Q, QuerySet
 from django.utils.module_loading import autodiscover_modules
 
@@ -34,10 +36,12 @@ def _discover() -> None:
     global _discovered
     if _discovered:
         return
-    _discovered = True
-    for module in autodiscover_modules("retention_holds") or []:
+    autodiscover_modules("retention_holds")
+    for app_config in apps.get_app_configs():
+        module = sys.modules.get(f"{app_config.name}.retention_holds")
         if module is not None and hasattr(module, "held_item_ids"):
             register_source(module.__name__, module.held_item_ids)
+    _discovered = True
 
 
 def sources() -> dict[str, HoldSource]:
