@@ -182,7 +182,7 @@ def test_an_outdated_proposal_is_refused(active_account, communicator):
     old_item(active_account, 2021)
     proposal = services.proposal_prepare(actor=communicator)
     old_item(active_account, 2021)  # the data changed since the proposal was made
-    with pytest.raises(ValidationError, match="changed"):
+    with pytest.raises(ValidationError, match="Handlingarna har ändrats"):
         services.proposal_approve(proposal=proposal, actor=communicator)
     assert not CullingRun.objects.exists()
 
@@ -194,10 +194,10 @@ def test_a_proposal_under_an_older_rule_or_older_than_the_latest_is_refused(
     _rule("visitor_items", communicator)
     first = services.proposal_prepare(actor=communicator)
     _rule("visitor_items", communicator, period_months=0)
-    with pytest.raises(ValidationError, match="rules have changed"):
+    with pytest.raises(ValidationError, match="Reglerna har ändrats"):
         services.proposal_approve(proposal=first, actor=communicator)
     services.proposal_prepare(actor=communicator)
-    with pytest.raises(ValidationError, match="newer proposal"):
+    with pytest.raises(ValidationError, match="nyare förslag"):
         services.proposal_approve(proposal=first, actor=communicator)
 
 
@@ -309,7 +309,7 @@ def test_an_approved_proposal_cannot_be_approved_again(active_account, communica
     _rule("visitor_items", communicator)
     old_item(active_account, 2021)
     proposal, _run = _approve_and_run(communicator)
-    with pytest.raises(ValidationError, match="already"):
+    with pytest.raises(ValidationError, match="redan godkänt"):
         services.proposal_approve(proposal=proposal, actor=communicator)
 
 
