@@ -318,6 +318,7 @@ class DatabaseSource:
                 "culled": entry.culled,
                 "counts": entry.counts,
                 "refused": entry.refused,
+                "held": entry.held,
                 "identifiers_sha256": entry.identifiers_sha256,
                 "approved_by": _name(entry.approved_by),
                 "approved_at": _iso(entry.approved_at),

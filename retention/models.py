@@ -200,6 +200,7 @@ class CullingLogEntry(AppendOnlyModel):
     culled = models.PositiveIntegerField(_("records culled"), default=0)
     counts = models.JSONField(_("counts per type"), default=dict)
     refused = models.JSONField(_("refused, and why"), default=list)
+    held = models.PositiveIntegerField(_("due but held"), default=0)
     identifiers_sha256 = models.CharField(_("SHA-256 of the identifiers"), max_length=64)
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -32,6 +32,16 @@ REFUSAL_LABELS = {
 }
 
 
+COUNT_LABELS = {
+    "items": gettext_lazy("items blanked"),
+    "item_versions": gettext_lazy("versions deleted"),
+    "evidence": gettext_lazy("evidence copies blanked"),
+    "moderation_actions": gettext_lazy("decision records blanked"),
+    "outbound_texts": gettext_lazy("platform texts blanked"),
+    "raw_events": gettext_lazy("raw events deleted"),
+}
+
+
 def _error_into(form, exc: ValidationError) -> None:
     if hasattr(exc, "error_dict"):
         for field, errors in exc.error_dict.items():
@@ -187,7 +197,9 @@ def log(request):
             {**r, "reason_label": REFUSAL_LABELS.get(r["reason"], r["reason"])}
             for r in entry.refused
         ]
-        entry.count_rows = sorted(entry.counts.items())
+        entry.count_rows = [
+            (COUNT_LABELS.get(key, key), value) for key, value in sorted(entry.counts.items())
+        ]
     context = {"nav": "retention", "entries": page, "page_obj": page, "page_query": page_query}
     return render(request, "retention/log.html", context)
 

@@ -149,6 +149,7 @@ class Migration(migrations.Migration):
                 ('culled', models.PositiveIntegerField(default=0, verbose_name='records culled')),
                 ('counts', models.JSONField(default=dict, verbose_name='counts per type')),
                 ('refused', models.JSONField(default=list, verbose_name='refused, and why')),
+                ('held', models.PositiveIntegerField(default=0, verbose_name='due but held')),
                 ('identifiers_sha256', models.CharField(max_length=64, verbose_name='SHA-256 of the identifiers')),
                 ('approved_at', models.DateTimeField(verbose_name='approved')),
                 ('started_at', models.DateTimeField(verbose_name='run started')),

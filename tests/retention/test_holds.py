@@ -194,4 +194,5 @@ def test_a_hold_placed_after_approval_still_protects(
     services.hold_place(actor=communicator, scope="account", account=active_account, reason="x")
     services.run_culling(run_id=run.pk)
     assert _culled(item) == [False]
-    assert CullingLogEntry.objects.get(run=run, kind="visitor_items").culled == 0
+    entry = CullingLogEntry.objects.get(run=run, kind="visitor_items")
+    assert (entry.culled, entry.held) == (0, 1)
