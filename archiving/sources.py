@@ -291,6 +291,50 @@ class DatabaseSource:
         for evidence in qs.iterator(chunk_size=CHUNK):
             yield _evidence_record(evidence)
 
+    def culling_log(self) -> Iterator[dict[str, Any]]:
+        """The culling log's entries of runs in the period, municipality-wide (R22): each
+        yearly package documents the culling done in its year."""
+        if not apps.is_installed("retention"):
+            return
+        Entry = apps.get_model("retention", "CullingLogEntry")
+        qs = (
+            Entry.objects.filter(ran_at__gte=self.lower, ran_at__lt=self.upper)
+            .select_related("rule", "approved_by")
+            .order_by("ran_at", "pk")
+        )
+        for entry in qs.iterator(chunk_size=CHUNK):
+            rule = entry.rule
+            yield {
+                "id": entry.pk,
+                "run": entry.run_id,
+                "information_type": entry.kind,
+                "rule": {
+                    "version": rule.number,
+                    "period_months": rule.period_months,
+                    "anchor": rule.anchor,
+                    "disposal": rule.disposal,
+                    "decision_body": rule.decision_body,
+                    "decision_date": rule.decision_date.isoformat(),
+                    "decision_reference": rule.decision_reference,
+                },
+                "records_dated_before": _iso(entry.cutoff),
+                "first_record": _iso(entry.first_date),
+                "last_record": _iso(entry.last_date),
+                "culled": entry.culled,
+                "counts": entry.counts,
+                "refused": entry.refused,
+                "held": entry.held,
+                "identifiers_sha256": entry.identifiers_sha256,
+                "approved_by": _name(entry.approved_by),
+                "approved_at": _iso(entry.approved_at),
+                "started_at": _iso(entry.started_at),
+                "ran_at": _iso(entry.ran_at),
+            }
+
+
+def _iso(value) -> str | None:
+    return value.astimezone(dt.UTC).isoformat() if value is not None else None
+
 
 def _with_connector_records(item, record: dict[str, Any]) -> None:
     """Attachments (stored ones with their file's path and checksum) and the exact texts: a

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "moderation",
     "connectors",
     "archiving",
+    "retention",
     "signin",
 ]
 
@@ -284,6 +285,11 @@ CELERY_BEAT_SCHEDULE = {
     "archiving-fixity": {
         "task": "archiving.tasks.check_fixity",
         "schedule": crontab(minute=0, hour=5, day_of_week="sunday"),
+    },
+    # The monthly culling proposal; nothing is culled until the communicator approves it.
+    "retention-monthly-proposal": {
+        "task": "retention.tasks.prepare_proposal",
+        "schedule": crontab(minute=0, hour=6, day_of_month=1),
     },
 }
 

@@ -101,6 +101,8 @@ class Item(models.Model):
     outcome = models.CharField(_("outcome"), max_length=30, blank=True)
     answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
     removed_at = models.DateTimeField(_("removed"), null=True, blank=True)
+    # Set by retention's culling (R22): the text, link and author are blanked, the row stays.
+    culled_at = models.DateTimeField(_("culled"), null=True, blank=True)
 
     objects = ItemQuerySet.as_manager()
 
@@ -245,6 +247,8 @@ class ModerationAction(AppendOnlyModel):
         blank=True,
         related_name="+",
     )
+    # Set by retention's culling (R22), the one change these records allow: texts blanked.
+    culled_at = models.DateTimeField(_("culled"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("moderation action")
@@ -337,6 +341,8 @@ class Evidence(AppendOnlyModel):
         related_name="+",
     )
     taken_at = models.DateTimeField(_("taken"), default=timezone.now)
+    # Set by retention's culling (R22): the copies are blanked, the checksums stay.
+    culled_at = models.DateTimeField(_("culled"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("evidence")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import shutil
 import tempfile
 import zipfile
@@ -82,6 +83,18 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _write_culling_log(source, files: PackageFiles) -> None:
+    """The culling log (gallringslogg, R22) of the period, when the source has one and anything
+    was culled: the documentation of what the live database no longer holds."""
+    read = getattr(source, "culling_log", None)
+    entries = list(read()) if read is not None else []
+    if entries:
+        data = json.dumps(
+            {"gallringslogg": entries}, ensure_ascii=False, indent=1, sort_keys=True, default=str
+        )
+        files.add_bytes("documentation/gallringslogg.json", "application/json", data.encode())
+
+
 def build_package(
     info: PackageInfo,
     source: Source,
@@ -115,6 +128,7 @@ def _build(
             shutil.copyfileobj(src, out)
     doc = (Path(__file__).parent / "documentation.txt").read_bytes()
     files.add_bytes("documentation/README.txt", "text/plain", doc)
+    _write_culling_log(source, files)
 
     if validate:
         for entry in files.entries:

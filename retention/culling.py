@@ -1,0 +1,29 @@
+"""The one path past the append-only guards: culling (R22).
+
+Item versions, moderation actions and evidence refuse UPDATE and DELETE, in the models and in
+PostgreSQL. Culling must still blank or delete them, so inside ``culling_writes()`` the
+transaction sets ``hs.culling`` (``SET LOCAL``: it ends with the transaction), and the trigger
+functions of those tables let through exactly what culling does: a DELETE of a version, an
+UPDATE that marks a record culled. Nothing else sets it.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+from django.db import connection, transaction
+
+
+@contextmanager
+def culling_writes():
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("Culling writes happen inside a transaction.")
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL hs.culling = 'on'")
+    try:
+        yield
+    finally:
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL hs.culling = 'off'")
