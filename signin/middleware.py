@@ -28,7 +28,6 @@ OPEN_URL_NAMES = {
     "logout",
     "signin:two_factor_verify",
     "signin:two_factor_enrol",
-    "signin:two_factor_recovery_codes",
     "otp_webauthn:credential-registration-begin",
     "otp_webauthn:credential-registration-complete",
     "otp_webauthn:credential-authentication-begin",

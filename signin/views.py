@@ -26,6 +26,8 @@ from mozilla_django_oidc.views import (
     OIDCLogoutView,
 )
 
+from accounts.demo import DEMO_DEVICE_NAME
+
 from . import services, two_factor
 from .forms import CodeForm, ConfirmAppForm, FindPersonForm, ResetForm
 from .models import FactorReset
@@ -34,9 +36,6 @@ from .permissions import get_own_factor, get_own_session, get_person_for_reset
 from .selectors import live_sessions_of
 
 log = logging.getLogger(__name__)
-
-# The demo's seeded authenticator app (accounts/demo.py); its code is shown only in DEMO_MODE.
-DEMO_DEVICE_NAME = "Demo"
 
 SESSIONS_PER_PAGE = 25
 
