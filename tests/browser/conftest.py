@@ -127,7 +127,7 @@ def login(page, base_url: str, username: str, password: str = DEMO_PASSWORD) -> 
     page.get_by_role("button", name="Logga in").click()
     page.wait_for_load_state("domcontentloaded")
     if "/mina-inloggningar/tva-steg/" in page.url:
-        page.get_by_label("Kod", exact=True).fill(demo_code(username))
+        page.get_by_label("Kod").fill(demo_code(username))
         page.get_by_role("button", name="Fortsätt").click()
         page.wait_for_load_state("domcontentloaded")
 
