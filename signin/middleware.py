@@ -2,8 +2,9 @@
 
 After the password, a person who has a factor is asked for it, and a person who must have two
 factors but has none is sent to add one; until then every page but the sign-in steps themselves
-and the public pages answers with a redirect (or 403 to a script). A session whose second
-factor is given costs nothing more here: django-otp's OTPMiddleware has already read it.
+and the public pages answers with a redirect (or 403 to a form post or htmx). A session whose
+second factor is given costs no query here: the gate reads the mark django-otp's login helper
+left in the session.
 """
 
 from __future__ import annotations
@@ -54,8 +55,8 @@ def _is_open(path: str) -> bool:
 
 
 def second_step_needed(request) -> str | None:
-    """ "verify" when the session must still give a factor, "enrol" when the person must first
-    add one, None when the session may go on."""
+    """What the session must still do: "verify" (give a factor), "enrol" (add one first), or
+    None (go on)."""
     user = request.user
     if not user.is_authenticated or session_has_two_factors(request):
         return None

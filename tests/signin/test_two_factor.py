@@ -2,6 +2,7 @@
 use them, the single sign-on's amr/acr rule, the communicator's recorded reset, and every change
 of factors ending the person's other sessions."""
 
+from binascii import unhexlify
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
@@ -499,3 +500,81 @@ def test_a_malformed_passkey_answer_is_refused_and_changes_nothing(communicator,
     )
     assert 400 <= auth.status_code < 500
     assert not _reaches_dashboard(client)
+
+
+# --- The gate's details -----------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_role_given_during_the_day_is_noticed_within_minutes(
+    owner, manager, department, communicator
+):
+    from accounts.models import Role
+    from tests.factories import add_role, make_account
+
+    client = _password(owner)
+    assert _reaches_dashboard(client)
+    account = make_account(created_by=owner, department=department, display_name="Biblioteket")
+    add_role(account, owner, Role.OWNER, manager=manager)
+    assert _reaches_dashboard(client)  # asked again at most five minutes later
+
+    with time_machine.travel(timezone.now() + timedelta(minutes=6)):
+        response = client.get(DASHBOARD)
+    assert response.status_code == 302 and response["Location"].startswith(ENROL)
+
+
+@pytest.mark.django_db
+def test_a_form_post_or_htmx_request_of_a_half_signed_in_person_is_refused(communicator):
+    client = _password(communicator)
+    assert client.post(reverse("signin:sessions_end_others")).status_code == 403
+    assert client.get(DASHBOARD, HTTP_HX_REQUEST="true").status_code == 403
+    assert UserSession.objects.filter(user=communicator).exists()
+
+
+@pytest.mark.django_db
+def test_the_public_pages_stay_open_during_the_second_step(communicator):
+    client = _password(communicator)
+    assert client.get(reverse("public:account_list")).status_code == 200
+    assert client.get(VERIFY).status_code == 302  # no factor yet: to enrolment
+    assert client.get(ENROL).status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("demo_mode", [True, False])
+def test_only_the_demo_shows_the_demo_users_code(settings, communicator, demo_mode):
+    from accounts.demo import DEMO_DEVICE_NAME, DEMO_TOTP_KEY
+
+    settings.DEMO_MODE = demo_mode
+    device = TOTPDevice.objects.create(
+        user=communicator, name=DEMO_DEVICE_NAME, key=DEMO_TOTP_KEY, confirmed=True
+    )
+    client = _password(communicator)
+    with time_machine.travel(timezone.now(), tick=False):
+        page = client.get(VERIFY).content.decode()
+        code = _code(device)
+    assert (f'<code id="demo-code">{code}</code>' in page) is demo_mode
+    assert ("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ" in page) is demo_mode
+    assert unhexlify(DEMO_TOTP_KEY) == device.bin_key
+
+
+@pytest.mark.django_db
+def test_the_enrolment_qr_code_is_drawn_on_the_page(communicator):
+    page = _password(communicator).get(ENROL).content.decode()
+    device = TOTPDevice.objects.get(user=communicator, confirmed=False)
+    assert "<svg" in page and "<img" not in page
+    assert page.count("otpauth://") == 0  # the secret is in the drawing and the key text only
+    from base64 import b32encode
+
+    assert b32encode(device.bin_key).decode() in page
+
+
+@pytest.mark.django_db
+def test_a_password_sign_in_does_not_inherit_an_earlier_second_factor(communicator):
+    device = _app(communicator)
+    client = _password(communicator)
+    assert client.post(VERIFY, {"code": _code(device)}).status_code == 302
+    assert _reaches_dashboard(client)
+
+    client.post(reverse("login"), {"username": communicator.username, "password": PASSWORD})
+
+    assert client.get(DASHBOARD)["Location"].startswith(VERIFY)
