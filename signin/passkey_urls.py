@@ -32,7 +32,7 @@ urlpatterns = [
     ),
     path(
         "jsi18n/",
-        JavaScriptCatalog.as_view(packages=["django_otp_webauthn"]),
+        JavaScriptCatalog.as_view(packages=["django_otp_webauthn", "signin"]),
         name="js-i18n-catalog",
     ),
 ]
