@@ -27,6 +27,7 @@ from mozilla_django_oidc.views import (
 )
 
 from accounts.demo import DEMO_DEVICE_NAME
+from haparanda_social.paging import paginate
 
 from . import services, two_factor
 from .forms import CodeForm, ConfirmAppForm, FindPersonForm, ResetForm
@@ -374,7 +375,9 @@ def factors_reset(request, pk):
                 % {"name": person.get_full_name() or person.username},
             )
             return redirect("signin:factors_reset_find")
-    resets = FactorReset.objects.filter(person=person).select_related("actor")[:20]
+    page, page_query = paginate(
+        request, FactorReset.objects.filter(person=person).select_related("actor")
+    )
     return render(
         request,
         "signin/factors_reset.html",
@@ -382,7 +385,8 @@ def factors_reset(request, pk):
             "form": form,
             "person": person,
             "factors": two_factor.factors_of(person),
-            "resets": resets,
+            "page_obj": page,
+            "page_query": page_query,
         },
         status=400 if form.errors else 200,
     )

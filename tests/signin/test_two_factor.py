@@ -578,3 +578,28 @@ def test_a_password_sign_in_does_not_inherit_an_earlier_second_factor(communicat
     client.post(reverse("login"), {"username": communicator.username, "password": PASSWORD})
 
     assert client.get(DASHBOARD)["Location"].startswith(VERIFY)
+
+
+@pytest.mark.django_db
+def test_the_service_refuses_a_reset_by_anyone_but_the_communicator(owner, outsider):
+    from django.core.exceptions import PermissionDenied
+
+    from signin.two_factor import factors_reset
+
+    device = _app(outsider)
+    with pytest.raises(PermissionDenied):
+        factors_reset(actor=owner, person=outsider, reason="Jag vill")
+    assert TOTPDevice.objects.filter(pk=device.pk).exists() and not FactorReset.objects.exists()
+
+
+@pytest.mark.django_db
+def test_earlier_resets_are_listed_a_page_at_a_time(
+    communicator_client, communicator, owner, django_assert_max_num_queries
+):
+    for n in range(55):
+        FactorReset.objects.create(person=owner, actor=communicator, reason=f"Skäl {n}")
+    url = reverse("signin:factors_reset", args=[owner.pk])
+    with django_assert_max_num_queries(12):
+        page = communicator_client.get(url).content.decode()
+    assert "Visar 1–50 av 55" in page and "Skäl 54" in page and "Skäl 4<" not in page
+    assert "Skäl 0" in communicator_client.get(url, {"sida": 2}).content.decode()
