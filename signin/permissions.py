@@ -24,6 +24,15 @@ def get_own_factor(user, kind: str, pk: int):
     return get_object_or_404(models[kind], pk=pk, user=user)
 
 
+def get_own_new_app(user, raw_pk):
+    """The person's own app still waiting for its first code, or None (a stale or forged form)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    if not str(raw_pk or "").isdigit():
+        return None
+    return TOTPDevice.objects.filter(user=user, confirmed=False, pk=int(raw_pk)).first()
+
+
 def get_person_for_reset(actor, pk: int):
     """Only the communicator resets factors, and never their own; anyone else gets 404."""
     from django.contrib.auth import get_user_model

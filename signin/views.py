@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import logging
+from base64 import b32encode
 
+import qrcode
+import qrcode.image.svg
 import requests
 from django.conf import settings
 from django.contrib import messages
@@ -19,6 +22,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from mozilla_django_oidc.views import (
     OIDCAuthenticationCallbackView,
@@ -33,7 +37,7 @@ from . import services, two_factor
 from .forms import CodeForm, ConfirmAppForm, FindPersonForm, ResetForm
 from .models import FactorReset
 from .oidc import SignInRefused, oidc_setting
-from .permissions import get_own_factor, get_own_session, get_person_for_reset
+from .permissions import get_own_factor, get_own_new_app, get_own_session, get_person_for_reset
 from .selectors import live_sessions_of
 
 log = logging.getLogger(__name__)
@@ -206,9 +210,6 @@ def sessions_end_others(request):
 
 def _qr_svg(text: str) -> str:
     """The enrolment QR code as inline SVG, drawn here: the secret never leaves the site."""
-    import qrcode
-    import qrcode.image.svg
-
     image = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
     return image.to_string(encoding="unicode")
 
@@ -217,11 +218,6 @@ def _demo_code(user) -> dict | None:
     """In demo mode only: the demo user's secret and current code, so anyone can try the demo."""
     if not settings.DEMO_MODE:
         return None
-    from base64 import b32encode
-
-    from django_otp.oath import TOTP
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
     device = TOTPDevice.objects.filter(user=user, name=DEMO_DEVICE_NAME, confirmed=True).first()
     if device is None:
         return None
@@ -267,15 +263,7 @@ def two_factor_enrol(request):
     has none lands here after the password; one who has factors must give one first."""
     if two_factor.has_factors(request.user) and not two_factor.session_has_two_factors(request):
         return redirect(f"{reverse('signin:two_factor_verify')}?{request.GET.urlencode()}")
-    device = None
-    if request.method == "POST":
-        device = (
-            TOTPDevice.objects.filter(
-                user=request.user, confirmed=False, pk=request.POST.get("device") or 0
-            ).first()
-            if str(request.POST.get("device", "")).isdigit()
-            else None
-        )
+    device = get_own_new_app(request.user, request.POST.get("device"))
     form = ConfirmAppForm(request.POST or None)
     if request.method == "POST":
         if device is None:
@@ -290,8 +278,6 @@ def two_factor_enrol(request):
             form.add_error("code", _("The code did not match. Try the code the app shows now."))
     else:
         device = two_factor.totp_start(user=request.user)
-    from base64 import b32encode
-
     return render(
         request,
         "signin/two_factor_enrol.html",
