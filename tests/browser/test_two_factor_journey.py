@@ -52,6 +52,8 @@ def test_the_communicator_adds_a_passkey_and_signs_in_with_it(page, browser, fre
     assert WebAuthnCredential.objects.filter(user=karin, confirmed=True).count() == 1
     assert "Passkey" in page.content()
     screenshot(page, "two-factor-factors")
+    violations = axe_violations(browser, page.url, cookies=page.context.cookies())
+    assert violations == [], describe(violations)
     logout(page)
 
     # Password again; this time the passkey is the second factor.
