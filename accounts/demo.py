@@ -11,6 +11,7 @@ from datetime import date, timedelta
 
 from django.db import transaction
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .models import (
     AccountDecision,
@@ -28,6 +29,14 @@ from .platforms import parse_profile_url
 from .visitor_info import standard_visitor_information
 
 DEMO_PASSWORD = "demo-haparanda"  # noqa: S105 - demo data only, printed at start
+# Every demo user has an authenticator app with this published key (hex; base32
+# GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ), so the demo's second step can be passed: in DEMO_MODE the
+# second-factor page shows the current code, and the browser journeys compute it. A wide
+# tolerance (±10 steps of 30 s) lets a journey sign the same person in several times a minute
+# without replaying a code. Demo data only: never in production.
+DEMO_TOTP_KEY = "3132333435363738393031323334353637383930"
+DEMO_TOTP_TOLERANCE = 10
+DEMO_DEVICE_NAME = "Demo"
 
 DEPARTMENTS = [
     ("kommunledning", "Kommunledningsförvaltningen"),
@@ -375,6 +384,13 @@ def seed_registry() -> bool:
         user.manager = users.get(manager)
         user.set_password(DEMO_PASSWORD)
         user.save()
+        TOTPDevice.objects.create(
+            user=user,
+            name=DEMO_DEVICE_NAME,
+            key=DEMO_TOTP_KEY,
+            tolerance=DEMO_TOTP_TOLERANCE,
+            confirmed=True,
+        )
         users[user.username] = user
     seed_directory(departments)
     for user in users.values():
@@ -523,4 +539,4 @@ def _seed_people_and_history(account, spec, users, communicator):
         _decide(account, DecisionKind.CLOSED, account.created_by, account.closed_at)
 
 
-__all__ = ["DEMO_PASSWORD", "DEMO_USERS", "date", "seed_registry"]
+__all__ = ["DEMO_PASSWORD", "DEMO_TOTP_KEY", "DEMO_USERS", "date", "seed_registry"]

@@ -42,6 +42,10 @@ INSTALLED_APPS = [
     "corsheaders",
     "csp",
     "django_htmx",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "django_otp_webauthn",
     "accounts",
     "moderation",
     "connectors",
@@ -61,7 +65,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "signin.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A person who must give a second factor and has not yet reaches no staff page (issue 12).
+    "signin.middleware.TwoFactorMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -200,6 +207,34 @@ OIDC_OP_LOGOUT_URL_METHOD = "signin.oidc.provider_logout_url"
 # Local password sign-in: the embedded default and the demo. Production with single sign-on
 # switches it off.
 LOCAL_LOGIN_ENABLED = env.bool("LOCAL_LOGIN_ENABLED", default=True)
+
+# --- Two factors (django-otp: one-time codes, recovery codes; django-otp-webauthn: passkeys) ----
+# Required for the communicator and everyone holding an owner, deputy or administrator role; a
+# person who has added a factor is asked for it whatever their role. A single sign-on session
+# whose amr/acr say two factors (OIDC_TWO_FACTOR_AMR/ACR above) needs nothing more here.
+TWO_FACTOR_REQUIRED = env.bool("TWO_FACTOR_REQUIRED", default=True)
+OTP_TOTP_ISSUER = env("TWO_FACTOR_ISSUER", default="Haparanda sociala medier")
+# One step (30 s) either side of the clock: a phone a little fast or slow is still accepted.
+OTP_TOTP_TOLERANCE = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+# How many recovery codes a person gets at a time; each works once.
+TWO_FACTOR_RECOVERY_CODES = 10
+# Passkeys: the relying party is this site's host name unless WEBAUTHN_RP_ID pins it (then the
+# origins are https://<id>); a passkey is a second factor after the password, never a sign-in
+# on its own.
+WEBAUTHN_RP_ID = env("WEBAUTHN_RP_ID", default="")
+OTP_WEBAUTHN_RP_NAME = env("WEBAUTHN_RP_NAME", default="Haparanda stad – sociala medier")
+OTP_WEBAUTHN_RP_ID_CALLABLE = "signin.passkeys.relying_party_id"
+OTP_WEBAUTHN_HELPER_CLASS = "signin.passkeys.PasskeyHelper"
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
+# Browsers offer passkeys only on https:// origins and http://localhost.
+OTP_WEBAUTHN_ALLOWED_ORIGINS = env.list(
+    "WEBAUTHN_ORIGINS",
+    default=[SITE_URL if SITE_URL.startswith("https://") else "http://localhost:8000"],
+)
+# The demo (scripts/run.sh) shows each demo user's one-time code on the second-factor page.
+# Never set in production.
+DEMO_MODE = env.bool("DEMO_MODE", default=False)
 
 # --- Internationalisation -----------------------------------------------------------------------
 LANGUAGE_CODE = "sv"
@@ -356,13 +391,15 @@ PERMISSIONS_POLICY = {
         "midi",
         "payment",
         "picture-in-picture",
-        "publickey-credentials-get",
         "screen-wake-lock",
         "serial",
         "usb",
         "xr-spatial-tracking",
     )
 }
+# Passkeys (WebAuthn) are created and used on this site's own pages.
+PERMISSIONS_POLICY["publickey-credentials-get"] = ["self"]
+PERMISSIONS_POLICY["publickey-credentials-create"] = ["self"]
 
 # The public machine-readable list may be read by any origin, and only read.
 CORS_URLS_REGEX = r"^/((en|fi|fit)/)?(offentlig|public)/.*\.(json|csv)$"

@@ -19,6 +19,7 @@ urlpatterns += i18n_patterns(
     path("logga-in/", signin_views.LoginView.as_view(), name="login"),
     path("logga-ut/", signin_views.LogoutView.as_view(), name="logout"),
     path("mina-inloggningar/", include("signin.urls")),
+    path("mina-inloggningar/nyckel/", include("signin.passkey_urls")),
     path("offentlig/", include("accounts.public_urls")),
     path("konton/", include("accounts.urls")),
     path("moderering/", include("moderation.urls")),

@@ -6,6 +6,8 @@ web=
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
 export DJANGO_DEBUG=${DJANGO_DEBUG:-true}
+# The demo shows each demo user's one-time code on the second-factor page (never in production).
+export DEMO_MODE=${DEMO_MODE:-true}
 PORT=${PORT:-8000}
 PY=.venv/bin/python
 mkdir -p var

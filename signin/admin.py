@@ -1,6 +1,9 @@
 from django.contrib import admin
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp_webauthn.models import WebAuthnCredential
 
-from .models import SignInEvent
+from .models import FactorReset, SignInEvent
 
 
 @admin.register(SignInEvent)
@@ -21,3 +24,20 @@ class SignInEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(FactorReset)
+class FactorResetAdmin(SignInEventAdmin):
+    """Read-only: the communicator's recorded resets of a person's factors."""
+
+    list_display = ("at", "person", "actor", "reason")
+    list_filter = ()
+    search_fields = ("person__username", "person__last_name", "actor__username")
+    list_select_related = ("person", "actor")
+
+
+# Factors change only through the person's own pages and the communicator's recorded reset,
+# which end the sessions a removed factor verified; the admin's device pages would not.
+for _model in (TOTPDevice, StaticDevice, WebAuthnCredential):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)

@@ -42,6 +42,11 @@ class SignInEvent(AppendOnlyModel):
         SIGNED_IN = "signed_in", _("signed in")
         SIGNED_OUT = "signed_out", _("signed out")
         ENDED = "ended", _("session ended")
+        SECOND_FACTOR = "second_factor", _("second factor given")
+        FACTOR_ADDED = "factor_added", _("factor added")
+        FACTOR_REMOVED = "factor_removed", _("factor removed")
+        RECOVERY_CODES = "recovery_codes", _("new recovery codes")
+        FACTORS_RESET = "factors_reset", _("factors reset")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="signin_events"
@@ -70,3 +75,34 @@ class SignInEvent(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.user} {self.kind} {self.at:%Y-%m-%d %H:%M}"
+
+
+class FactorReset(AppendOnlyModel):
+    """The communicator's decision to remove every factor a person has (a lost phone, a broken
+    key): who decided, when, whose factors and why. The person enrols again at the next
+    sign-in. Append-only like the registry's decisions (R23)."""
+
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("person"),
+        on_delete=models.PROTECT,
+        related_name="factor_resets",
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("when"), auto_now_add=True)
+    reason = models.TextField(_("why"))
+    # What was removed, e.g. {"totp": 1, "static": 1, "webauthn": 2}, for the record.
+    removed = models.JSONField(_("removed"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("reset of factors")
+        verbose_name_plural = _("resets of factors")
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.person} {self.at:%Y-%m-%d %H:%M}"

@@ -16,6 +16,8 @@ from .models import Method, SignInEvent, UserSession
 SESSION_METHOD = "signin_method"
 SESSION_AMR = "signin_amr"
 SESSION_ACR = "signin_acr"
+# True when the identity provider said two factors were used (signin.two_factor reads it).
+SESSION_TWO_FACTORS = "signin_two_factors"
 
 
 def counts_as_two_factors(*, amr, acr: str) -> bool:
@@ -35,6 +37,8 @@ def session_started(*, request, user) -> UserSession:
     amr = session.get(SESSION_AMR) or []
     acr = session.get(SESSION_ACR) or ""
     address = client_address(request)
+    two_factors = method == Method.OIDC and counts_as_two_factors(amr=amr, acr=acr)
+    session[SESSION_TWO_FACTORS] = two_factors
     with transaction.atomic():
         # Expired rows are of no use to anyone; each sign-in tidies its own person's.
         UserSession.objects.filter(user=user, expires_at__lte=timezone.now()).delete()
@@ -56,7 +60,7 @@ def session_started(*, request, user) -> UserSession:
             address=address,
             amr=amr if isinstance(amr, list) else [amr],
             acr=acr,
-            two_factors=method == Method.OIDC and counts_as_two_factors(amr=amr, acr=acr),
+            two_factors=two_factors,
         )
     return row
 

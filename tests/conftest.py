@@ -139,10 +139,33 @@ def active_account(owner, deputy, administrator, manager, other_manager, communi
     return account
 
 
-def _client_for(user):
-    client = Client()
+def verified_login(client, user):
+    """Sign ``user`` in on ``client`` as a person ends up after both steps: the password (here
+    force_login) and a code from their authenticator app, marked by django-otp's own helper.
+    Tests about sign-in itself go through the real pages instead (tests/signin)."""
+    from importlib import import_module
+
+    import django_otp
+    from django.conf import settings
+    from django.http import HttpRequest
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
     client.force_login(user)
+    device, _created = TOTPDevice.objects.get_or_create(
+        user=user, name="Test app", defaults={"confirmed": True}
+    )
+    request = HttpRequest()
+    request.session = import_module(settings.SESSION_ENGINE).SessionStore(
+        client.session.session_key
+    )
+    request.user = user
+    django_otp.login(request, device)
+    request.session.save()
     return client
+
+
+def _client_for(user):
+    return verified_login(Client(), user)
 
 
 @pytest.fixture

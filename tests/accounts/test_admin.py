@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from accounts import services
 from accounts.models import AccountDecision
+from tests.conftest import verified_login
 from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db
@@ -12,8 +13,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def superuser_client(client):
-    client.force_login(make_user("super.user", is_staff=True, is_superuser=True))
-    return client
+    return verified_login(client, make_user("super.user", is_staff=True, is_superuser=True))
 
 
 def test_decisions_are_read_only_in_the_admin(superuser_client, owner, draft_account):

@@ -5,15 +5,14 @@ from django.test import Client
 from django.urls import reverse
 
 from moderation.services import evidence_take, ingest_token_create
+from tests.conftest import verified_login
 from tests.factories import make_user
 
 
 @pytest.fixture
 def superuser_client(db):
     user = make_user("sara.superuser", is_staff=True, is_superuser=True)
-    client = Client()
-    client.force_login(user)
-    return client
+    return verified_login(Client(), user)
 
 
 @pytest.mark.parametrize(

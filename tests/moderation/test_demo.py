@@ -11,6 +11,7 @@ from django.urls import reverse
 from accounts.models import AccountStatus, Role
 from moderation.models import DailyCheck, Item, ItemStatus, ModerationAction
 from moderation.response_model import LegalGround, Outcome
+from tests.conftest import verified_login
 from tests.factories import add_role, make_account, make_user
 
 
@@ -76,8 +77,7 @@ def outcome_answers(client, item, answers, data):
 
 def test_an_owner_triages_the_demo_queue_to_the_right_outcomes(demo_cast, owner, department):
     seed()
-    client = Client()
-    client.force_login(owner)
+    client = verified_login(Client(), owner)
     queue = client.get(reverse("moderation:queue"))
     assert queue.status_code == 200
     by_pid = {i.platform_id: i for i in queue.context["items"]}

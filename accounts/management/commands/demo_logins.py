@@ -10,3 +10,8 @@ class Command(BaseCommand):
         self.stdout.write(f"  Demoinloggningar (lösenord för alla: {DEMO_PASSWORD}):")
         for user in DEMO_USERS:
             self.stdout.write(f"    {user['username']:<20} {user['role_description']}")
+        self.stdout.write(
+            "  Andra steget: demoläget (DEMO_MODE=true) visar engångskoden på sidan efter "
+            "lösenordet; eller lägg in nyckeln GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ i en "
+            "autentiseringsapp."
+        )
