@@ -23,6 +23,7 @@ urlpatterns += i18n_patterns(
     path("konton/", include("accounts.urls")),
     path("moderering/", include("moderation.urls")),
     path("arkiv/", include("archiving.urls")),
+    path("handlingar/", include("records.urls")),
     path("admin/", admin.site.urls),
     prefix_default_language=False,
 )
