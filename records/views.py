@@ -35,7 +35,7 @@ from .permissions import (
     records_for_user,
     requests_for_user,
 )
-from .search import RecordsFilter, filter_querystring, records_queryset
+from .search import FILTER_FIELDS, RecordsFilter, filter_querystring, records_queryset
 from .services import (
     DeliveryUnavailable,
     current_items,
@@ -69,7 +69,7 @@ def search(request):
         target = get_request_for_user(user, request.GET["begaran"])
         if not target.is_open:
             target = None
-    submitted = any(name in request.GET for name in ("q", "fran", "till", "konto", "typ"))
+    submitted = any(name in request.GET for name in FILTER_FIELDS)
     form = RecordsFilter(request.GET if submitted else None, user=user)
     page = page_query = None
     querystring = ""
