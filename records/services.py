@@ -340,3 +340,16 @@ def request_deliver(*, request: RecordsRequest, actor: User) -> RecordsRequest:
             details={"item_count": delivery.item_count, "files": [Path(f).name for f in files]},
         )
     return request
+
+
+def provision_add(*, citation: str, description: str) -> SecrecyProvision:
+    """Add a provision to the municipality's list; the form has checked it."""
+    return SecrecyProvision.objects.create(
+        citation=citation.strip(), description=description.strip()
+    )
+
+
+def provision_set_active(*, provision: SecrecyProvision, active: bool) -> None:
+    """Retire a provision or use it again. A cited provision is never deleted: the reviews
+    that cite it keep pointing at it, and keep the citation's words besides."""
+    SecrecyProvision.objects.filter(pk=provision.pk).update(active=active)

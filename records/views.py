@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.permissions import communicator_required, is_communicator
+from accounts.permissions import communicator_required
 from haparanda_social.paging import paginate
 from moderation.models import Item
 from moderation.selectors import item_with_history
@@ -41,6 +41,8 @@ from .services import (
     current_items,
     item_review,
     latest_reviews,
+    provision_add,
+    provision_set_active,
     records_root,
     request_add_items,
     request_deliver,
@@ -232,7 +234,7 @@ def request_detail(request, pk):
             "can_decide": can_decide(request.user, records_request),
             "age": records_request.age_in_working_days(),
             "late": records_request.is_late(),
-            "events": records_request.events.select_related("actor", "item").order_by(
+            "events": records_request.events.select_related("actor", "item", "review").order_by(
                 "-created_at", "-pk"
             )[:10],
         },
@@ -244,7 +246,9 @@ def request_history(request, pk):
     records_request = get_request_for_user(request.user, pk)
     page, page_query = paginate(
         request,
-        records_request.events.select_related("actor", "item").order_by("created_at", "pk"),
+        records_request.events.select_related("actor", "item", "review").order_by(
+            "created_at", "pk"
+        ),
     )
     return render(
         request,
@@ -448,24 +452,17 @@ def provisions(request):
         if "toggle" in request.POST:
             toggle = request.POST.get("toggle", "")
             provision = get_object_or_404(SecrecyProvision, pk=toggle if toggle.isdigit() else 0)
-            provision.active = not provision.active
-            provision.save(update_fields=["active"])
+            provision_set_active(provision=provision, active=not provision.active)
             messages.success(request, _("The list is updated."))
             return redirect("records:provisions")
         if form.is_valid():
-            form.save()
+            provision_add(**form.cleaned_data)
             messages.success(request, _("The provision is added."))
             return redirect("records:provisions")
     page, page_query = paginate(request, SecrecyProvision.objects.order_by("citation"))
     return render(
         request,
         "records/provisions.html",
-        {
-            "nav": "records",
-            "form": form,
-            "page_obj": page,
-            "page_query": page_query,
-            "is_communicator": is_communicator(request.user),
-        },
+        {"nav": "records", "form": form, "page_obj": page, "page_query": page_query},
         status=400 if request.method == "POST" else 200,
     )
