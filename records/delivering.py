@@ -14,6 +14,7 @@ from collections.abc import Iterator
 
 from accounts.models import User
 from moderation.models import Item, ItemKind, ItemVersion
+from moderation.personal_data import find_personal_data_spans
 
 from .decision import ReviewLine, decision_text
 from .handover import ContextEntry, DeliveredItem, DeliveredVersion, Delivery
@@ -77,6 +78,22 @@ class Masker:
     def other(self, text: str) -> str:
         return mask_words(text, self.words)
 
+    def version(self, text: str) -> str:
+        """An earlier version: the masked words, and the personal data the detector finds in
+        it unless the reviewer released the same words in the text they reviewed (a version
+        may hold what a later edit took out, and the reviewer marked spans in the text only)."""
+        released = {
+            self.review.reviewed_text[s["start"] : s["end"]]
+            for s in self.review.suggestions
+            if not s.get("accepted")
+        }
+        found = [
+            text[start:end]
+            for start, end in (span for _finding, span in find_personal_data_spans(text))
+            if text[start:end] not in released
+        ]
+        return mask_words(text, sorted({*self.words, *found}, key=len, reverse=True))
+
     def author(self, name: str) -> str:
         return MASK if self.author_masked else name
 
@@ -119,7 +136,7 @@ def delivered_item(request: RecordsRequest, review: ItemReview) -> DeliveredItem
                 number=version.number,
                 change=VERSION_CHANGES.get(version.change, version.change),
                 changed_at=version.changed_at,
-                text=masker.other(version.text),
+                text=masker.version(version.text),
             )
             for version in ItemVersion.objects.filter(item=item).order_by("number")
         )

@@ -547,3 +547,36 @@ def test_a_second_decision_maker_sees_only_their_requests(records_request, depar
     from records.permissions import requests_for_user
 
     assert not requests_for_user(someone).exists()
+
+
+def test_personal_data_an_edit_took_out_is_masked_in_the_versions(
+    communicator, communicator_client, records_request, active_account
+):
+    from moderation.services import ingest_item
+    from tests.moderation.conftest import make_item
+
+    item = make_item(active_account, text=f"Ring mig, mitt personnummer är {PERSONNUMMER}")
+    ingest_item(
+        account=active_account,
+        platform_id=item.platform_id,
+        kind=item.kind,
+        author_name=item.author_name,
+        text="Ring mig på kontoret",
+        published_at=item.published_at,
+        source=item.source,
+        changed_at=timezone.now(),
+    )
+    records_request.include_versions = True
+    records_request.save()
+    request_add_items(
+        request=records_request, actor=communicator, items=Item.objects.filter(pk=item.pk)
+    )
+    review(communicator_client, records_request, item, outcome="release")
+    delivery, _lines = build_delivery(
+        records_request, actor=communicator, delivered_at=timezone.now()
+    )
+    [delivered] = delivery.items()
+    assert [v.text for v in delivered.versions] == [
+        f"Ring mig, mitt personnummer är {MASK}",
+        "Ring mig på kontoret",
+    ]
