@@ -29,13 +29,13 @@ def request_age(records_request: RecordsRequest) -> Age:
 
 @register.inclusion_tag("records/includes/dashboard_requests.html")
 def open_requests_panel():
-    """The oldest open requests first, with the count of all of them."""
+    """The oldest open requests first, with the count of all of them: one query, and a count
+    only when there are more than are shown."""
     open_requests = RecordsRequest.objects.filter(status=RequestStatus.OPEN)
-    return {
-        "open_count": open_requests.count(),
-        "open_requests": list(
-            open_requests.annotate(
-                item_count=Count("request_items", filter=Q(request_items__removed_at=None))
-            ).order_by("received_at", "pk")[:DASHBOARD_SHOWN]
-        ),
-    }
+    shown = list(
+        open_requests.annotate(
+            item_count=Count("request_items", filter=Q(request_items__removed_at=None))
+        ).order_by("received_at", "pk")[:DASHBOARD_SHOWN]
+    )
+    count = open_requests.count() if len(shown) == DASHBOARD_SHOWN else len(shown)
+    return {"open_count": count, "open_requests": shown}
