@@ -353,3 +353,25 @@ def provision_set_active(*, provision: SecrecyProvision, active: bool) -> None:
     """Retire a provision or use it again. A cited provision is never deleted: the reviews
     that cite it keep pointing at it, and keep the citation's words besides."""
     SecrecyProvision.objects.filter(pk=provision.pk).update(active=active)
+
+
+# The provisions a municipality's social media most often needs; the list starts with them.
+DEFAULT_PROVISIONS = (
+    ("21 kap. 7 §", "Personuppgifter vars utlämnande skulle strida mot dataskyddsförordningen"),
+    ("23 kap. 2 §", "Enskildas personliga förhållanden i förskola och skola"),
+    ("25 kap. 1 §", "Enskildas hälsotillstånd och personliga förhållanden i hälso- och sjukvård"),
+    ("26 kap. 1 §", "Enskildas personliga förhållanden inom socialtjänsten"),
+    ("39 kap. 3 §", "Enskildas personliga förhållanden i personalsocial verksamhet"),
+)
+
+
+def provisions_ensure_default() -> int:
+    """Put the default provisions on the list where missing (never changing one that is there);
+    returns how many were added."""
+    added = 0
+    for citation, description in DEFAULT_PROVISIONS:
+        _provision, created = SecrecyProvision.objects.get_or_create(
+            citation=citation, defaults={"description": description}
+        )
+        added += created
+    return added

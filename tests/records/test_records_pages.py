@@ -93,3 +93,18 @@ def test_the_request_page_has_a_constant_number_of_queries(
     request_add_items(request=records_request, actor=communicator, items=Item.objects.all())
     with django_assert_max_num_queries(len(few.captured_queries)):
         communicator_client.get(url)
+
+
+def test_the_default_provisions_come_back_without_changing_the_list():
+    from django.core.management import call_command
+
+    from records.services import provisions_ensure_default
+
+    SecrecyProvision.objects.filter(citation="26 kap. 1 §").delete()
+    kept = SecrecyProvision.objects.get(citation="21 kap. 7 §")
+    kept.description = "Egen formulering"
+    kept.save()
+    call_command("seed_records_demo", verbosity=0)
+    assert SecrecyProvision.objects.filter(citation="26 kap. 1 §").exists()
+    assert SecrecyProvision.objects.get(citation="21 kap. 7 §").description == "Egen formulering"
+    assert provisions_ensure_default() == 0
