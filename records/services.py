@@ -282,10 +282,6 @@ def request_deliver(*, request: RecordsRequest, actor: User) -> RecordsRequest:
     from already-masked data (``records.handover``) into ``records_root()/<request id>/``."""
     if not can_decide(actor, request):
         raise PermissionDenied
-    try:
-        from records.delivery import write_delivery
-    except ImportError as exc:
-        raise DeliveryUnavailable from exc
     from .delivering import build_delivery
 
     directory = records_root() / str(request.pk)
@@ -301,6 +297,10 @@ def request_deliver(*, request: RecordsRequest, actor: User) -> RecordsRequest:
                 _("%(count)d of %(total)d items are not yet reviewed; review them first.")
                 % {"count": unreviewed, "total": total}
             )
+        try:
+            from records.delivery import write_delivery
+        except ImportError as exc:
+            raise DeliveryUnavailable from exc
         now = timezone.now()
         delivery, lines = build_delivery(request, actor=actor, delivered_at=now)
         if directory.exists():
