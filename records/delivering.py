@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from functools import lru_cache
 
 from accounts.models import User
 from moderation.models import Item, ItemKind, ItemVersion
@@ -98,35 +99,56 @@ class Masker:
         return MASK if self.author_masked else name
 
 
-def _released_review(request: RecordsRequest, item_id: int) -> ItemReview | None:
-    review = _reviews(request).filter(request_item__item_id=item_id).first()
-    if review is None or review.outcome == ReviewOutcome.WITHHOLD:
-        return None
-    return review
+def released_index(request: RecordsRequest) -> dict[int, int]:
+    """Item id → its latest review's id, for every released item of the request: one query,
+    so that a thread's parents are looked up without scanning the request again for each."""
+    return dict(
+        _reviews(request)
+        .exclude(outcome=ReviewOutcome.WITHHOLD)
+        .order_by()
+        .values_list("request_item__item_id", "pk")
+    )
 
 
-def _context(request: RecordsRequest, item: Item) -> tuple[ContextEntry, ...]:
-    entries = []
-    parent_id = item.parent_id
-    seen = {item.pk}
-    while parent_id and parent_id not in seen and len(entries) < MAX_CONTEXT:
-        seen.add(parent_id)
-        parent = Item.objects.only("pk", "parent_id", "author_name", "published_at").get(
-            pk=parent_id
-        )
-        review = _released_review(request, parent.pk)
-        if review is None:
-            entries.append(ContextEntry(NOT_RELEASED, parent.published_at, NOT_RELEASED))
+class ThreadContext:
+    """The parents of items, as delivered. Many items share parents (the comments on one post),
+    so each parent's entry is kept in a bounded cache: a few hundred queries for a thousand
+    comments on a few posts, and memory that does not grow with the request."""
+
+    CACHED = 2048
+
+    def __init__(self, released: dict[int, int]):
+        self.released = released
+        self.entry = lru_cache(maxsize=self.CACHED)(self._entry)
+
+    def _entry(self, item_id: int) -> tuple[ContextEntry, int | None]:
+        parent = Item.objects.only("pk", "parent_id", "author_name", "published_at").get(pk=item_id)
+        review_id = self.released.get(parent.pk)
+        if review_id is None:
+            entry = ContextEntry(NOT_RELEASED, parent.published_at, NOT_RELEASED)
         else:
-            masker = Masker(review)
-            entries.append(
-                ContextEntry(masker.author(parent.author_name), parent.published_at, masker.text())
+            masker = Masker(
+                ItemReview.objects.select_related("request_item__item").get(pk=review_id)
             )
-        parent_id = parent.parent_id
-    return tuple(reversed(entries))
+            entry = ContextEntry(
+                masker.author(parent.author_name), parent.published_at, masker.text()
+            )
+        return entry, parent.parent_id
+
+    def of(self, item: Item) -> tuple[ContextEntry, ...]:
+        entries = []
+        parent_id = item.parent_id
+        seen = {item.pk}
+        while parent_id and parent_id not in seen and len(entries) < MAX_CONTEXT:
+            seen.add(parent_id)
+            entry, parent_id = self.entry(parent_id)
+            entries.append(entry)
+        return tuple(reversed(entries))
 
 
-def delivered_item(request: RecordsRequest, review: ItemReview) -> DeliveredItem:
+def delivered_item(
+    request: RecordsRequest, review: ItemReview, context: ThreadContext
+) -> DeliveredItem:
     item = review.request_item.item
     masker = Masker(review)
     versions: tuple[DeliveredVersion, ...] = ()
@@ -150,16 +172,17 @@ def delivered_item(request: RecordsRequest, review: ItemReview) -> DeliveredItem
         published_at=item.published_at,
         text=masker.text(),
         link=masker.other(item.link),
-        context=_context(request, item),
+        context=context.of(item),
         versions=versions,
     )
 
 
 def released_items(request: RecordsRequest) -> Iterator[DeliveredItem]:
     """The released items, masked, streamed from the database (may be called again)."""
+    context = ThreadContext(released_index(request))
     reviews = _reviews(request).exclude(outcome=ReviewOutcome.WITHHOLD)
     for review in reviews.iterator(chunk_size=200):
-        yield delivered_item(request, review)
+        yield delivered_item(request, review, context)
 
 
 def review_lines(request: RecordsRequest) -> list[ReviewLine]:
