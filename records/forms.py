@@ -98,6 +98,8 @@ class ReviewForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
     )
+    # The SHA-256 of the text the reviewer saw: spans are positions in that text.
+    seen = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
 
     def __init__(self, *args, suggestions=(), text="", **kwargs):
         super().__init__(*args, **kwargs)

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from moderation.models import Item
+from moderation.models import Item, sha256_hex
 
 from .masking import MaskingError, normalise_spans, suggestions_for
 from .models import (
@@ -36,6 +36,10 @@ from .models import (
 from .permissions import can_decide, records_for_user
 
 ASKED_FOR_MAX = 5000
+
+
+class ItemChanged(ValidationError):
+    """The item's text changed after the reviewer saw it: the review is made again."""
 
 
 class DeliveryUnavailable(Exception):
@@ -158,6 +162,12 @@ def request_remove_item(*, request_item: RequestItem, actor: User, reason: str =
         )
 
 
+def check_seen(text: str, seen: str) -> None:
+    """Refuse a review made on another text than the item's current one."""
+    if seen and seen != sha256_hex(text):
+        raise ItemChanged(_("The item changed while you reviewed it; look at it again and decide."))
+
+
 def item_review(
     *,
     request_item: RequestItem,
@@ -168,12 +178,14 @@ def item_review(
     spans=(),
     accepted: set[int] = frozenset(),
     mask_author: bool = False,
+    seen: str = "",
 ) -> ItemReview:
     """Record the secrecy review of one item: release, release with masking, or withhold.
 
     Only the communicator or the request's named decision maker decides. Masking and withholding
     cite a provision from the municipality's list. ``accepted`` are the indexes of the
-    detector's suggestions the reviewer accepted; ``spans`` are further spans they marked."""
+    detector's suggestions the reviewer accepted; ``spans`` are further spans they marked;
+    ``seen`` is the SHA-256 of the text they saw, so an edit in between is not masked blind."""
     request = request_item.request
     if not can_decide(actor, request):
         raise PermissionDenied
@@ -181,6 +193,7 @@ def item_review(
         raise ValidationError({"outcome": _("Choose release, release with masking or withhold.")})
     item = request_item.item
     text = item.text
+    check_seen(text, seen)
     suggestions = suggestions_for(text)
     if any(i not in range(len(suggestions)) for i in accepted):
         raise ValidationError({"accepted": _("An accepted suggestion is not in the list.")})

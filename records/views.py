@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.permissions import communicator_required
 from haparanda_social.paging import paginate
-from moderation.models import Item
+from moderation.models import Item, sha256_hex
 from moderation.selectors import item_with_history
 
 from .delivering import build_delivery, item_reference
@@ -38,6 +38,8 @@ from .permissions import (
 from .search import FILTER_FIELDS, RecordsFilter, filter_querystring, records_queryset
 from .services import (
     DeliveryUnavailable,
+    ItemChanged,
+    check_seen,
     current_items,
     item_review,
     latest_reviews,
@@ -340,6 +342,11 @@ def item_review_view(request, pk, item_pk):
     suggestions = suggestions_for(item.text)
     previous = request_item.reviews.select_related("reviewer").order_by("-reviewed_at", "-pk")
     form = ReviewForm(request.POST or None, suggestions=suggestions, text=item.text)
+    try:
+        check_seen(item.text, request.POST.get("seen", ""))
+    except ItemChanged as exc:
+        messages.error(request, exc.messages[0])
+        return redirect(request.path)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -352,7 +359,11 @@ def item_review_view(request, pk, item_pk):
                 spans=data["spans"],
                 accepted=set(data["accepted"]),
                 mask_author=data["mask_author"],
+                seen=data["seen"],
             )
+        except ItemChanged as exc:
+            messages.error(request, exc.messages[0])
+            return redirect(request.path)
         except ValidationError as exc:
             if hasattr(exc, "error_dict"):
                 for field, errors in exc.message_dict.items():
@@ -370,8 +381,10 @@ def item_review_view(request, pk, item_pk):
             if following:
                 return redirect("records:item_review", pk=records_request.pk, item_pk=following)
             return redirect(records_request)
-    if not form.is_bound and suggestions:
-        form.initial["accepted"] = list(range(len(suggestions)))
+    if not form.is_bound:
+        form.initial["seen"] = sha256_hex(item.text)
+        if suggestions:
+            form.initial["accepted"] = list(range(len(suggestions)))
     # The text with positions, so a reviewer can mark further spans.
     return render(
         request,

@@ -588,3 +588,21 @@ def test_without_the_file_writer_the_delivery_says_so_and_changes_nothing(
     assert "kan inte skrivas i den här installationen" in response.content.decode()
     in_request.refresh_from_db()
     assert in_request.status == RequestStatus.OPEN
+
+
+def test_an_edit_while_reviewing_sends_the_reviewer_back_to_look_again(
+    communicator_client, in_request, thread
+):
+    comment = thread[1]
+    url = f"/handlingar/begaran/{in_request.pk}/objekt/{comment.pk}/granska/"
+    seen = communicator_client.get(url).context["form"].initial["seen"]
+    Item.objects.filter(pk=comment.pk).update(text="Helt ny text utan personnummer")
+    response = communicator_client.post(
+        url, {"outcome": "mask", "provision": provision().pk, "accepted": ["0"], "seen": seen}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == url
+    assert not ItemReview.objects.exists()
+    page = communicator_client.get(url)
+    assert "Handlingen ändrades medan du prövade den" in page.content.decode()
+    assert page.context["form"].initial["seen"] != seen
