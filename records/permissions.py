@@ -53,8 +53,18 @@ def records_for_user(user) -> QuerySet[Item]:
 
 
 def get_record_for_user(user, pk) -> Item:
+    """An item the person may find, or one in a request they handle (a decision maker who acts
+    for no account still reads what they decide on)."""
+    from .models import RequestItem
+
+    in_their_requests = RequestItem.objects.filter(
+        request__in=requests_for_user(user), removed_at__isnull=True
+    ).values("item_id")
+    visible = Item.objects.filter(
+        Q(pk__in=records_for_user(user).values("pk")) | Q(pk__in=in_their_requests)
+    )
     return get_object_or_404(
-        records_for_user(user).select_related("account", "account__department", "parent"), pk=pk
+        visible.select_related("account", "account__department", "parent"), pk=pk
     )
 
 

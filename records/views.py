@@ -284,7 +284,9 @@ def request_add(request, pk):
         if not item_id.isdigit():
             messages.error(request, _("Choose an item to add."))
             return back
-        items = Item.objects.filter(pk=get_record_for_user(request.user, item_id).pk)
+        items = Item.objects.filter(
+            pk=get_object_or_404(records_for_user(request.user), pk=item_id).pk
+        )
         search_text = request.POST.get("sokning", "")[:1000]
     try:
         added = request_add_items(

@@ -606,3 +606,30 @@ def test_an_edit_while_reviewing_sends_the_reviewer_back_to_look_again(
     page = communicator_client.get(url)
     assert "Handlingen ändrades medan du prövade den" in page.content.decode()
     assert page.context["form"].initial["seen"] != seen
+
+
+def test_a_decision_maker_reads_the_items_of_their_request_only(
+    owner, manager, manager_client, thread, other_item
+):
+    records_request = request_register(
+        actor=owner,
+        received_at=timezone.now(),
+        channel="letter",
+        asked_for="Inlägget.",
+        decision_maker=manager,
+    )
+    request_add_items(
+        request=records_request, actor=owner, items=Item.objects.filter(pk=thread[0].pk)
+    )
+    assert manager_client.get(f"/handlingar/objekt/{thread[0].pk}/").status_code == 200
+    assert manager_client.get(f"/handlingar/objekt/{thread[1].pk}/").status_code == 404
+    assert manager_client.get(f"/handlingar/objekt/{other_item.pk}/").status_code == 404
+
+
+def test_nothing_is_added_to_a_delivered_request(communicator_client, records_request, thread):
+    RecordsRequest.objects.filter(pk=records_request.pk).update(status=RequestStatus.DELIVERED)
+    response = add(communicator_client, records_request, thread[0])
+    assert response.status_code == 302
+    assert not RequestItem.objects.exists()
+    page = communicator_client.get(response["Location"]).content.decode()
+    assert "Begäran är utlämnad och avslutad" in page
