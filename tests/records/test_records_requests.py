@@ -633,3 +633,16 @@ def test_nothing_is_added_to_a_delivered_request(communicator_client, records_re
     assert not RequestItem.objects.exists()
     page = communicator_client.get(response["Location"]).content.decode()
     assert "Begäran är utlämnad och avslutad" in page
+
+
+def test_an_outsider_can_change_nothing_in_a_request(outsider_client, in_request, thread):
+    base = f"/handlingar/begaran/{in_request.pk}"
+    before = steps(in_request)
+    assert outsider_client.post(f"{base}/lagg-till/", {"item": thread[0].pk}).status_code == 404
+    assert outsider_client.post(f"{base}/objekt/{thread[0].pk}/ta-bort/").status_code == 404
+    assert outsider_client.post(f"{base}/lamna-ut/").status_code == 404
+    assert outsider_client.get(f"{base}/paket.zip").status_code == 404
+    assert steps(in_request) == before
+    page = outsider_client.get("/handlingar/")
+    assert page.status_code == 200
+    assert in_request.reference not in page.content.decode()
