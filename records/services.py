@@ -71,6 +71,10 @@ def request_register(
         raise ValidationError({"asked_for": _("Write what the requester asks for.")})
     if received_at > timezone.now() + dt.timedelta(minutes=5):
         raise ValidationError({"received_at": _("The request cannot have come in the future.")})
+    if received_at < timezone.now() - dt.timedelta(days=366):
+        raise ValidationError(
+            {"received_at": _("A request is registered when it comes in, not a year later.")}
+        )
     with transaction.atomic():
         request = RecordsRequest.objects.create(
             received_at=received_at,
