@@ -58,10 +58,16 @@ class RecordsFilter(forms.Form):
         },
     )
     konto = forms.ModelChoiceField(
-        label=_("Account"), required=False, queryset=SocialAccount.objects.none()
+        label=_("Account"),
+        required=False,
+        queryset=SocialAccount.objects.none(),
+        empty_label=_("All accounts"),
     )
     forvaltning = forms.ModelChoiceField(
-        label=_("Department"), required=False, queryset=Department.objects.order_by("name")
+        label=_("Department"),
+        required=False,
+        queryset=Department.objects.order_by("name"),
+        empty_label=_("All departments"),
     )
     plattform = forms.ChoiceField(
         label=_("Platform"), required=False, choices=[("", _("All platforms")), *Platform.choices]

@@ -68,6 +68,7 @@ def test_the_communicator_answers_an_anonymous_request(page, browser, base_url):
     results.get_by_text("Aino Palo").wait_for()
     violations = axe_violations(browser, page.url, cookies=page.context.cookies())
     assert violations == [], describe(violations)
+    screenshot(page, "records-search")
     _add(page, "Lars Öberg")
     _add(page, "Aino Palo")
     page.get_by_role("link", name="Tillbaka till begäran").click()
@@ -85,6 +86,7 @@ def test_the_communicator_answers_an_anonymous_request(page, browser, base_url):
     assert page.get_by_label(f"Personnummer: {PERSONNUMMER}", exact=False).is_checked()
     violations = axe_violations(browser, page.url, cookies=page.context.cookies())
     assert violations == [], describe(violations)
+    screenshot(page, "records-review")
     page.get_by_label("Lämna ut med maskering", exact=True).check()
     page.get_by_label("Bestämmelse (offentlighets- och sekretesslagen)").select_option(
         label=_provision_label()
