@@ -108,3 +108,27 @@ def test_the_default_provisions_come_back_without_changing_the_list():
     assert SecrecyProvision.objects.filter(citation="26 kap. 1 §").exists()
     assert SecrecyProvision.objects.get(citation="21 kap. 7 §").description == "Egen formulering"
     assert provisions_ensure_default() == 0
+
+
+def test_the_dashboard_counts_every_open_request_and_lists_the_oldest(
+    communicator, communicator_client
+):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from records.services import request_register
+
+    now = timezone.now()
+    for n in range(12):
+        request_register(
+            actor=communicator,
+            received_at=now - dt.timedelta(hours=n),
+            channel="email",
+            asked_for=f"Begäran {n}",
+            diarienummer=f"KS 2026/{n:03d}",
+        )
+    page = communicator_client.get("/konton/").content.decode()
+    assert "12 öppna begäranden om allmänna handlingar" in page
+    assert "KS 2026/011" in page  # the oldest
+    assert "KS 2026/000" not in page  # the newest is one click away
