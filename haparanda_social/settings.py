@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "connectors",
     "archiving",
     "retention",
+    "records",
     "signin",
 ]
 
@@ -524,3 +525,12 @@ CELERY_BEAT_SCHEDULE["accounts-staff-directory"] = {
     "task": "accounts.tasks.import_staff_directory",
     "schedule": crontab(minute=15, hour=2),
 }
+
+# --- Requests for public records ----------------------------------------------------------------
+# Where the packages delivered to requesters are kept, one folder per request; empty means
+# MEDIA_ROOT/records.
+RECORDS_ROOT = env("RECORDS_ROOT", default="")
+# The most search results one click adds to a request; a larger search is refused with a message.
+RECORDS_ADD_ALL_LIMIT = env.int("RECORDS_ADD_ALL_LIMIT", default=500)
+# Where a refusal to hand out records is appealed (Haparanda: Kammarrätten i Sundsvall).
+RECORDS_APPEAL_COURT = env("RECORDS_APPEAL_COURT", default="Kammarrätten i Sundsvall")

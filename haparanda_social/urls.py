@@ -25,6 +25,7 @@ urlpatterns += i18n_patterns(
     path("moderering/", include("moderation.urls")),
     path("arkiv/", include("archiving.urls")),
     path("gallring/", include("retention.urls")),
+    path("handlingar/", include("records.urls")),
     path("admin/", admin.site.urls),
     prefix_default_language=False,
 )

@@ -109,8 +109,13 @@ def _normal_separator(separator: str) -> str:
 
 
 def find_personal_data(text: str) -> list[Finding]:
+    return [finding for finding, _span in find_personal_data_spans(text)]
+
+
+def find_personal_data_spans(text: str) -> list[tuple[Finding, tuple[int, int]]]:
+    """Each finding with where it is in the text (``[start, end)``), for masking suggestions."""
     text = text or ""
-    findings: list[Finding] = []
+    findings: list[tuple[Finding, tuple[int, int]]] = []
     # Where an identity number or an e-mail address was found; a phone number is not looked for
     # inside an identity number (121212-1212 is not a phone number), but it is inside an e-mail
     # address (0701234567@sms.example.se holds one).
@@ -122,20 +127,20 @@ def find_personal_data(text: str) -> list[Finding]:
         kind = classify_id_number(head, separator, last4)
         if not kind:
             continue
-        findings.append(Finding(kind, f"{head}{separator or '-'}****"))
+        findings.append((Finding(kind, f"{head}{separator or '-'}****"), match.span()))
         if not (len(head) == 6 and separator == "" and head.startswith("0")):
             numbers.append(match.span())
         # Otherwise it is also written as a Swedish phone number is (0501011233): children born
         # 2000-2009 have such numbers, and so do mobile phones. It is flagged as both.
     for match in _EMAIL.finditer(text):
         local, _at, domain = match.group().partition("@")
-        findings.append(Finding(EMAIL, f"{local[:1]}…@{domain}"))
+        findings.append((Finding(EMAIL, f"{local[:1]}…@{domain}"), match.span()))
     for match in _PHONE.finditer(text):
         start, end = match.span()
         if any(start < t_end and t_start < end for t_start, t_end in numbers):
             continue
         digits = re.sub(r"\D", "", match.group())
-        findings.append(Finding(PHONE, f"{match.group()[:4]}…{digits[-2:]}"))
+        findings.append((Finding(PHONE, f"{match.group()[:4]}…{digits[-2:]}"), (start, end)))
     return findings
 
 

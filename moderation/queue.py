@@ -471,3 +471,27 @@ def queue_page(user, cleaned_filter: dict, *, page_size: int = PAGE_SIZE) -> Que
     return QueuePage(
         items=items, counts=counts, number=number, num_pages=num_pages, page_size=page_size
     )
+
+
+def fields_search_condition(
+    text: str, vendor: str, fields: tuple[str, ...], *, fuzzy: bool = True
+) -> Q:
+    """``search_condition`` over other text columns (versions, triage records, evidence): every
+    word in one of ``fields`` (folded); on PostgreSQL, with ``fuzzy``, also a close trigram
+    match for words of four letters or more, or a Swedish full-text match on one of them."""
+    words = text.split()[:SEARCH_MAX_WORDS]
+    if not words:
+        return Q()
+    every_word = Q()
+    for word in words:
+        pattern = Value(_like_escape(word))
+        this_word = Q()
+        for field in fields:
+            this_word |= Q(FoldedContains(F(field), pattern))
+            if fuzzy and vendor == "postgresql" and len(word) >= 4:
+                this_word |= Q(WordSimilar(F(field), Value(word)))
+        every_word &= this_word
+    if fuzzy and vendor == "postgresql":
+        for field in fields:
+            every_word |= Q(SwedishMatch(F(field), Value(text)))
+    return every_word

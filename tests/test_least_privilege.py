@@ -7,7 +7,7 @@ import re
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-STAFF_NAMESPACES = {"accounts", "moderation", "archiving", "retention", "signin"}
+STAFF_NAMESPACES = {"accounts", "moderation", "archiving", "records", "retention", "signin"}
 REFUSED = {301, 302, 401, 403, 404, 405}
 
 

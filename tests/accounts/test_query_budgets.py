@@ -51,11 +51,12 @@ def test_the_dashboard_does_not_grow_with_the_number_of_accounts(
     # current roles (prefetch), assignments awaiting the user as manager, time-limited accounts
     # ending soon, and either the pending applications (communicator) or the user's department
     # (register link): 9. The communicator also counts the roles held by people who left the
-    # staff directory, and lists them when there are any: 11 at most.
+    # staff directory, and lists them when there are any, and lists the open requests for
+    # public records (counted too when there are more than ten): 12 at most.
     _populate(2, **people)
-    few = _count_queries(client, url, django_assert_max_num_queries, 11)
+    few = _count_queries(client, url, django_assert_max_num_queries, 13)
     _populate(12, **people)
-    many = _count_queries(client, url, django_assert_max_num_queries, 11)
+    many = _count_queries(client, url, django_assert_max_num_queries, 13)
     assert many == few
 
 
@@ -95,10 +96,10 @@ def test_the_communicators_register_costs_the_same_at_10_and_1000_accounts(
     url = reverse("accounts:dashboard")
     people = {"owner": owner, "deputy": deputy, "manager": manager, "department": department}
     _bulk_accounts(10, **people)
-    # 12: one more for the connectors whose capture has fallen behind.
-    few = _count_queries(communicator_client, url, django_assert_max_num_queries, 12)
+    # 13: one more for the connectors whose capture has fallen behind, one for the open requests.
+    few = _count_queries(communicator_client, url, django_assert_max_num_queries, 13)
     _bulk_accounts(990, start=10, **people)
-    many = _count_queries(communicator_client, url, django_assert_max_num_queries, 12)
+    many = _count_queries(communicator_client, url, django_assert_max_num_queries, 13)
     assert many == few
     response = communicator_client.get(url)
     assert len(response.context["rows"]) == 50
@@ -156,10 +157,11 @@ def test_the_roles_needing_a_new_person_do_not_grow_the_dashboard(
     url = reverse("accounts:dashboard")
     _populate(2, **people)
     User.objects.filter(pk__in=[deputy.pk]).update(is_active=False)
-    # 12: one more for the connectors whose capture has fallen behind.
-    few = _count_queries(communicator_client, url, django_assert_max_num_queries, 12)
+    # The eleven above, the connectors whose capture has fallen behind and the open requests
+    # for public records.
+    few = _count_queries(communicator_client, url, django_assert_max_num_queries, 13)
     _populate(12, **people)
-    many = _count_queries(communicator_client, url, django_assert_max_num_queries, 12)
+    many = _count_queries(communicator_client, url, django_assert_max_num_queries, 13)
     assert many == few
     assert "Roller som behöver en ny person" in communicator_client.get(url).content.decode()
 

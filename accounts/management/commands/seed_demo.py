@@ -18,3 +18,5 @@ class Command(BaseCommand):
             )
         if "seed_moderation_demo" in get_commands():
             call_command("seed_moderation_demo", verbosity=options["verbosity"])
+        if "seed_records_demo" in get_commands():
+            call_command("seed_records_demo", verbosity=options["verbosity"])
