@@ -86,7 +86,7 @@ def write_delivery(
         with (
             csv_path.open("w", encoding="utf-8", newline="") as csv_file,
             json_path.open("w", encoding="utf-8", newline="\n") as json_file,
-            PartRenderer(cover, workers) as renderer,
+            PartRenderer(cover, min(workers, part_count)) as renderer,
         ):
             csv_writer, json_writer = CsvWriter(csv_file), JsonWriter(json_file, delivery)
             items = iter(delivery.items())

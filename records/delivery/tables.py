@@ -10,7 +10,7 @@ import json
 from typing import IO
 
 from django.utils import translation
-from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from records.handover import DeliveredItem, Delivery
 
@@ -39,24 +39,24 @@ class CsvWriter:
         self._writer = csv.writer(stream, delimiter=";", lineterminator="\r\n")
         with translation.override("sv"):
             self._labels = {
-                "item": _("Document"),
-                "context": _("Earlier in the thread"),
-                "version": _("Version"),
+                "item": pgettext("delivered files", "Document"),
+                "context": pgettext("delivered files", "Earlier in the thread"),
+                "version": pgettext("delivered files", "Version"),
             }
             self._writer.writerow(
                 [
-                    _("Reference"),
-                    _("Row type"),
-                    _("Account"),
-                    _("Platform"),
-                    _("Account address"),
-                    _("Kind"),
-                    _("Author"),
-                    _("Time (Swedish time)"),
-                    _("Text"),
-                    _("Address"),
-                    _("Version"),
-                    _("Change"),
+                    pgettext("delivered files", "Reference"),
+                    pgettext("delivered files", "Row type"),
+                    pgettext("delivered files", "Account"),
+                    pgettext("delivered files", "Platform"),
+                    pgettext("delivered files", "Account address"),
+                    pgettext("delivered files", "Kind"),
+                    pgettext("delivered files", "Author"),
+                    pgettext("delivered files", "Time (Swedish time)"),
+                    pgettext("delivered files", "Text"),
+                    pgettext("delivered files", "Address"),
+                    pgettext("delivered files", "Version"),
+                    pgettext("delivered files", "Change"),
                 ]
             )
 
