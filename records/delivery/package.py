@@ -122,12 +122,16 @@ def write_delivery(
 
 
 def zip_delivery(directory: Path) -> Path:
-    """The files of ``directory`` in ``<directory>.zip`` beside it, for the download; the
+    """The delivered files of ``directory`` — those its manifest lists, and the manifest — in
+    ``<directory>.zip`` beside it, for the download. Anything else in the folder stays out. The
     PDFs (already compressed) are stored, the rest deflated."""
     directory = Path(directory)
+    manifest = directory / MANIFEST_NAME
+    names = [line.split("  ", 1)[1] for line in manifest.read_text(encoding="utf-8").splitlines()]
     target = directory.with_name(directory.name + ".zip")
     with zipfile.ZipFile(target, "w") as zf:
-        for path in sorted(p for p in directory.iterdir() if p.is_file()):
+        for name in sorted([*names, MANIFEST_NAME]):
+            path = directory / name
             compression = zipfile.ZIP_STORED if path.suffix == ".pdf" else zipfile.ZIP_DEFLATED
-            zf.write(path, arcname=path.name, compress_type=compression)
+            zf.write(path, arcname=name, compress_type=compression)
     return target

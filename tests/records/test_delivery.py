@@ -400,6 +400,8 @@ def test_the_decision_is_delivered_only_when_there_is_one(tmp_path):
 def test_the_zip_holds_every_file_of_the_delivery(tmp_path):
     files = write(tmp_path, delivery([item(1), item(2)], decision="Ja."))
 
+    (tmp_path / "delivery" / "stray.txt").write_text("not part of the delivery")
+
     archive = zip_delivery(tmp_path / "delivery")
     assert archive == tmp_path / "delivery.zip"
     with zipfile.ZipFile(archive) as zf:
