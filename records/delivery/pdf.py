@@ -118,7 +118,7 @@ def _cover_context(cover: Cover) -> dict:
         "delivered": local_time(cover.delivered_at),
         "item_count": cover.item_count,
         # The PDF's creation date is the delivery's, so the file says when it was handed out
-        # (and the same delivery written twice differs only in its random identifiers).
+        # (and the same delivery written twice gives the same bytes).
         "created": stockholm(cover.delivered_at).replace(microsecond=0).isoformat(),
     }
 

@@ -451,3 +451,19 @@ def test_times_are_swedish_on_both_sides_of_a_clock_change(tmp_path):
         "2026-03-29 03:30",
         "2026-03-29 03:30",
     ]
+
+
+def test_the_same_delivery_written_twice_gives_the_same_files(tmp_path):
+    d = delivery([item(1), item(2)], decision="Ja.")
+    write_delivery(d, tmp_path / "first", workers=1)
+    write_delivery(d, tmp_path / "second", workers=1)
+
+    first = (tmp_path / "first" / "manifest-sha256.txt").read_bytes()
+    assert first == (tmp_path / "second" / "manifest-sha256.txt").read_bytes()
+
+
+def test_emoji_and_sami_letters_are_drawn_and_extractable(tmp_path):
+    text = "Tack för i går 😀👍 ❤ Árvu sámegiella: Čáhcegáddi ŋ đ ŧ ʒ"
+    write(tmp_path, delivery([item(text=text)]))
+
+    assert text in pdf_text(tmp_path / "delivery" / "handlingar-001.pdf")
