@@ -1,8 +1,9 @@
 """Writing a request's delivery into a folder, its manifest, and the ZIP the requester downloads.
 
-R-number: the issue's "The delivery". Everything written comes from the ``Delivery`` handed in,
-and nothing else: the records app masks texts and leaves withheld items out before it builds
-the handover, so what is not in it cannot appear in any file.
+R21: a public records request is answered with the released items, reviewed first. Everything
+written comes from the ``Delivery`` handed in, and nothing else: the records app masks texts and
+leaves withheld items out before it builds the handover, so what is not in it cannot appear in
+any file.
 """
 
 from __future__ import annotations
@@ -75,6 +76,8 @@ def write_delivery(
     rendered by ``workers`` processes side by side (1: in this process). If the handover's items
     do not number ``delivery.item_count``, ``DeliveryMismatch`` is raised and the files written
     so far are removed."""
+    if items_per_part < 1 or workers < 1:
+        raise ValueError("items_per_part and workers must be at least 1")
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []

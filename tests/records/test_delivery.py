@@ -467,3 +467,10 @@ def test_emoji_and_sami_letters_are_drawn_and_extractable(tmp_path):
     write(tmp_path, delivery([item(text=text)]))
 
     assert text in pdf_text(tmp_path / "delivery" / "handlingar-001.pdf")
+
+
+@pytest.mark.parametrize("options", [{"items_per_part": 0}, {"workers": 0}])
+def test_it_refuses_parts_or_workers_below_one(tmp_path, options):
+    with pytest.raises(ValueError, match="at least 1"):
+        write_delivery(delivery([item()]), tmp_path / "delivery", **options)
+    assert not (tmp_path / "delivery").exists()
