@@ -3,6 +3,18 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
+
+# WeasyPrint (the PDF/A of a request's delivered files) needs Debian's Pango, and the PDF/A embeds
+# the DejaVu fonts and Symbola (emoji); install them when missing and possible.
+if { [ -z "$(/sbin/ldconfig -p 2>/dev/null | grep 'libpangoft2-1.0.so.0')" ] ||
+     [ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] ||
+     [ -z "$(fc-list Symbola 2>/dev/null)" ]; } &&
+   [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  echo "Installerar Pango och DejaVu-typsnitten för PDF/A-filerna …"
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+      libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core fonts-symbola; } \
+    >/tmp/haparanda-apt-pango.log 2>&1 || echo "Kunde inte installera Pango (se /tmp/haparanda-apt-pango.log)."
+fi
 if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
