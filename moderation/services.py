@@ -43,6 +43,7 @@ from .models import (
     VersionChange,
     sha256_hex,
 )
+from .page_cache import moderation_changed
 from .personal_data import find_personal_data
 from .replies import sign
 from .response_model import (
@@ -581,6 +582,8 @@ def triage_items_alike(
         from connectors.services import outbound_plan_many
 
         outbound_plan_many(actions=actions, actor=actor)
+        # The records above were written in bulk, without the signals that tell the cache.
+        moderation_changed()
     return locked
 
 
