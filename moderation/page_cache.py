@@ -30,7 +30,9 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
 import time
+from collections import OrderedDict
 from functools import wraps
 
 from django.conf import settings
@@ -49,6 +51,11 @@ VERSION_KEY = "moderation-page-version"
 # A copy of an outdated version is never read again; let the cache drop it soon.
 CACHE_SECONDS = 3600
 _ACCEPTS_GZIP = re.compile(r"\bgzip\b")
+# The copies this process served last, so a page is not fetched from Redis on every request.
+# Keyed like the shared cache, version included, so a copy here is never out of date either.
+_LOCAL_COPIES = 64
+_local: OrderedDict[str, tuple] = OrderedDict()
+_local_lock = threading.Lock()
 # Headers the views set that belong to the stored answer (the middleware adds the rest).
 _KEPT_HEADERS = ("Content-Type", "Vary", "HX-Push-Url", "HX-Refresh")
 
@@ -80,6 +87,28 @@ def current_version() -> int:
         cache.add(VERSION_KEY, time.time_ns(), timeout=None)
         number = cache.get(VERSION_KEY)
     return number or 0
+
+
+def _local_get(key: str):
+    with _local_lock:
+        stored = _local.get(key)
+        if stored is not None:
+            _local.move_to_end(key)
+        return stored
+
+
+def _local_put(key: str, stored) -> None:
+    with _local_lock:
+        _local[key] = stored
+        _local.move_to_end(key)
+        while len(_local) > _LOCAL_COPIES:
+            _local.popitem(last=False)
+
+
+def forget_local_copies() -> None:
+    """Empty this process's copies (tests start from nothing)."""
+    with _local_lock:
+        _local.clear()
 
 
 def _key(request) -> str:
@@ -124,7 +153,13 @@ def _thaw(stored, *, gzipped: bool) -> HttpResponse:
 def serve_for_person(request, build) -> HttpResponse:
     """The answer ``build()`` gives, from the person's stored copy when nothing it shows has
     changed, or 304 to a conditional request. Only complete 200 answers are stored; a page with
-    a message waiting for the person, or anything but a GET, is built afresh."""
+    a message waiting for the person, or anything but a GET, is built afresh.
+
+    ``build`` does the access checks: a copy is only ever stored under the key of a person who
+    passed them, and the key holds everything they depend on (the person, the version every
+    change of roles, absences, accounts and people raises, and the date), so serving it
+    without checking again answers exactly as the checks would.
+    """
     if (
         not settings.MODERATION_PAGE_CACHE_SECONDS
         or request.method != "GET"
@@ -137,13 +172,16 @@ def serve_for_person(request, build) -> HttpResponse:
     etag = f'"{key.rsplit(":", 1)[1]}{"-gz" if gzipped else ""}"'
     response = get_conditional_response(request, etag=etag)
     if response is None:
-        stored = cache.get(key)
+        stored = _local_get(key)
+        if stored is None:
+            stored = cache.get(key)
         if stored is None:
             response = build()
             if response.status_code != 200 or response.cookies or response.streaming:
                 return response
             stored = _freeze(response)
             cache.set(key, stored, CACHE_SECONDS)
+        _local_put(key, stored)
         response = _thaw(stored, gzipped=gzipped)
     response["ETag"] = etag
     # The browser may keep it, for this person only, and must ask again before using it.

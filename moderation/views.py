@@ -253,11 +253,13 @@ def item_detail(request, pk):
     """The item, its versions and history, and the response model: each answer reveals the
     next question (htmx), and without JavaScript the same GET forms lead one question at a
     time. The queue's filter rides along in the address for the next and previous item."""
-    item = get_item_for_user(request.user, pk)
-    # Each answer renews the person's claim, so a long walk does not lose it.
-    _claim_on_open(request, item)
 
     def build():
+        item = get_item_for_user(request.user, pk)
+        # Each answer renews the person's claim, so a long walk does not lose it. A stored copy
+        # is at most one time slot old and was built right after a renewal, so serving it
+        # leaves the claim at least thirteen minutes to run; the next copy renews it again.
+        _claim_on_open(request, item)
         model = current_response_model()
         version = request.GET.get("model")
         if version and version.isdigit() and int(version) != model.number:

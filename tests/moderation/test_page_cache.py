@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Absence
+from accounts.models import Absence, AccountRole
 from moderation.claims import item_claim, item_release
 from moderation.models import Claim, ItemKind, ItemSource
 from moderation.response_model import LegalGround
@@ -181,13 +181,14 @@ def test_the_triage_page_is_served_from_the_copy_and_writes_nothing(
     owner_client, item, response_model
 ):
     url = item.get_absolute_url()
-    served_from_copy(owner_client, url)
+    served_from_copy(owner_client, url)  # claims the item, which changes the page
+    served_from_copy(owner_client, url)  # the page with the claim
     expires = Claim.objects.get(item=item).expires_at
     with CaptureQueriesContext(connection) as queries:
         _again, cached = served_from_copy(owner_client, url)
     assert cached
-    # Session, person, the item through the access check, the person's fresh claim.
-    assert len(queries) == 4
+    # The session and the person: the copy stands for the access check and the claim.
+    assert len(queries) == 2
     assert not any(q["sql"].startswith(("UPDATE", "INSERT")) for q in queries.captured_queries)
     assert Claim.objects.get(item=item).expires_at == expires
 
@@ -213,3 +214,11 @@ def test_the_whole_page_and_its_htmx_part_are_kept_apart(owner_client, item, res
 def test_an_outsider_never_reaches_a_copy(owner_client, outsider_client, item, response_model):
     owner_client.get(item.get_absolute_url())
     assert outsider_client.get(item.get_absolute_url()).status_code == 404
+
+
+def test_a_person_whose_role_ends_loses_the_copy_at_once(owner_client, owner, item, response_model):
+    url = item.get_absolute_url()
+    assert owner_client.get(url).status_code == 200
+    AccountRole.objects.filter(account=item.account, user=owner).delete()
+    assert owner_client.get(url).status_code == 404
+    assert item.text not in _queue_text(owner_client)
