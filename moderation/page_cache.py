@@ -42,7 +42,11 @@ from django.db import connection, transaction
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.utils import translation
-from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.cache import (
+    get_conditional_response,
+    patch_cache_control,
+    patch_vary_headers,
+)
 from django.utils.text import compress_string
 
 from .workdays import local_today
@@ -146,7 +150,7 @@ def _thaw(stored, *, gzipped: bool) -> HttpResponse:
         response[header] = value
     if gzipped:
         response["Content-Encoding"] = "gzip"
-        response["Vary"] = ", ".join(filter(None, [response.get("Vary", ""), "Accept-Encoding"]))
+    patch_vary_headers(response, ["Accept-Encoding"])
     return response
 
 
