@@ -156,6 +156,7 @@ def test_the_triage_page_keeps_a_constant_number_of_queries(
     owner_client, active_account, response_model, settings
 ):
     settings.MODERATION_PAGE_CACHE_SECONDS = 0  # the page built, not a stored copy
+
     def count(item):
         owner_client.get(item.get_absolute_url())  # the first visit claims; count the next
         with CaptureQueriesContext(connection) as queries:
