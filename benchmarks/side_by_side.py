@@ -431,7 +431,8 @@ def analyze() -> None:
 
 
 def login_cookie(port: int, username: str) -> str:
-    """Log in through the login form, as a person does; returns the session cookie."""
+    """Log in through the login form, as a person does; returns the cookies a browser would
+    send afterwards: the session and the CSRF token that signing in renewed."""
     from http.cookies import SimpleCookie
     from urllib.parse import urlencode
 
@@ -460,7 +461,7 @@ def login_cookie(port: int, username: str) -> str:
         cookies.load(header)
     if response.status != 302 or "sessionid" not in cookies:
         raise SystemExit(f"logging in {username} failed (HTTP {response.status})")
-    return f"sessionid={cookies['sessionid'].value}"
+    return f"sessionid={cookies['sessionid'].value}; csrftoken={cookies['csrftoken'].value}"
 
 
 # --- servers and load ------------------------------------------------------------------------

@@ -358,6 +358,10 @@ def outbound_plan(*, action: ModerationAction, actor: User) -> list[OutboundActi
     """The platform actions an outcome asks for, in the triage's transaction: the reply, and
     for a removal the delete (or hide, when the item goes on to case handling). Sending starts
     after commit, so the evidence the removal took is stored before any delete is sent."""
+    return outbound_plan_many(actions=[action], actor=actor)
+
+
+def _outbound_wanted(action: ModerationAction) -> list[tuple[str, str]]:
     wanted: list[tuple[str, str]] = []
     if action.outcome in REPLY_OUTCOMES and action.reply_text:
         wanted.append((OutboundKind.REPLY, action.reply_text))
@@ -369,30 +373,45 @@ def outbound_plan(*, action: ModerationAction, actor: User) -> list[OutboundActi
             wanted.append((OutboundKind.NOTICE, action.details["visitor_notice"]))
     elif action.outcome == Outcome.FORWARD_TO_DEPARTMENT:
         wanted.append((OutboundKind.HIDE, ""))
-    item = action.item
-    if not wanted or item.deleted_by_author_at is not None:
+    if action.item.deleted_by_author_at is not None:
         # The author already deleted it: there is nothing left to answer, hide or delete.
         return []
-    manual = isinstance(_safe_connector(item), ManualConnector)
-    created = [
-        OutboundAction.objects.create(
-            item=item,
-            moderation_action=action,
-            kind=kind,
-            text=text,
-            requested_by=actor,
-            status=OutboundStatus.MANUAL if manual else OutboundStatus.PENDING,
-        )
-        for kind, text in wanted
-    ]
-    if not manual:
+    return wanted
+
+
+def outbound_plan_many(*, actions: list[ModerationAction], actor: User) -> list[OutboundAction]:
+    """``outbound_plan`` for many outcomes (a bulk, issue 9): one insert for all their platform
+    actions, and one connector look-up per account and source rather than per item."""
+    manual_for: dict[tuple[int, str], bool] = {}
+    rows: list[OutboundAction] = []
+    for action in actions:
+        wanted = _outbound_wanted(action)
+        if not wanted:
+            continue
+        item = action.item
+        key = (item.account_id, item.source)
+        if key not in manual_for:
+            manual_for[key] = isinstance(_safe_connector(item), ManualConnector)
+        manual = manual_for[key]
+        rows += [
+            OutboundAction(
+                item=item,
+                moderation_action=action,
+                kind=kind,
+                text=text,
+                requested_by=actor,
+                status=OutboundStatus.MANUAL if manual else OutboundStatus.PENDING,
+            )
+            for kind, text in wanted
+        ]
+    created = OutboundAction.objects.bulk_create(rows) if rows else []
+    pending = [outbound.pk for outbound in created if outbound.status == OutboundStatus.PENDING]
+    if pending:
         from moderation.tasks import send_outbound_action
 
-        for outbound in created:
+        for pk in pending:
             # Robust: a broker failure must not undo the recorded outcome; the sweep sends it.
-            transaction.on_commit(
-                lambda pk=outbound.pk: send_outbound_action.delay(pk), robust=True
-            )
+            transaction.on_commit(lambda pk=pk: send_outbound_action.delay(pk), robust=True)
     return created
 
 

@@ -130,6 +130,16 @@ if CACHES["default"]["BACKEND"].startswith("django_redis."):
 # longest a change made in another process (another web worker, the Celery worker) takes to
 # show on the public pages. 0 reads it on every request.
 PUBLIC_CACHE_VERSION_SECONDS = env.float("PUBLIC_CACHE_VERSION_SECONDS", default=1.0)
+# The queue and the items' pages are kept rendered per person under the moderation version
+# (moderation.page_cache); a copy is also never older than this, since ages, "overdue" and
+# claims move with the clock. The version is counted in the cache, so the copies need a cache
+# shared by the processes: off (0) unless the cache is Redis.
+_SHARED_CACHE = CACHES["default"]["BACKEND"].startswith("django_redis.")
+MODERATION_PAGE_CACHE_SECONDS = env.int(
+    "MODERATION_PAGE_CACHE_SECONDS", default=30 if _SHARED_CACHE else 0
+)
+if not 0 <= MODERATION_PAGE_CACHE_SECONDS <= 300:
+    raise ValueError("MODERATION_PAGE_CACHE_SECONDS must be 0–300.")
 
 # --- Authentication -----------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -345,6 +355,15 @@ if env.bool("DJANGO_BEHIND_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env.int("DJANGO_SESSION_AGE_SECONDS", default=8 * 3600)
+# With a shared cache (Redis) a session is read from it rather than from the database on every
+# request, and still written through to the database (signin reads the rows); ending a session
+# deletes both. With the local-memory default another process could keep a session that was
+# ended, so the sessions stay in the database only.
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db"
+    if _SHARED_CACHE
+    else "django.contrib.sessions.backends.db"
+)
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"

@@ -20,6 +20,9 @@ from accounts.models import User
 from .models import ActionKind, Claim, Item, ModerationAction
 
 CLAIM_MINUTES = 15
+# A claim renewed this recently is not renewed again: reloading the item's page then writes
+# nothing (each write also makes the item's page and the queue be rendered afresh).
+RENEWED_RECENTLY = dt.timedelta(minutes=1)
 
 
 class ClaimRefused(Exception):
@@ -55,11 +58,24 @@ def claim_holder_name(user: User) -> str:
 def item_claim(*, item: Item, user: User, take_over: bool = False) -> Claim:
     """Claim the item for ``user`` for the next ``CLAIM_MINUTES`` minutes.
 
-    The person's own live claim is renewed and keeps its start time; an expired claim is
+    The person's own live claim is renewed (unless renewed within ``RENEWED_RECENTLY``) and
+    keeps its start time; an expired claim is
     replaced; someone else's live claim is refused with ``ClaimedByOther`` unless ``take_over``
     is given, and a take-over is recorded as an append-only action naming whose claim it was.
     A handled item cannot be claimed (``ItemNotOpen``).
     """
+    fresh = (
+        Claim.objects.select_related("user")
+        .filter(
+            item_id=item.pk,
+            user=user,
+            expires_at__gt=timezone.now() + dt.timedelta(minutes=CLAIM_MINUTES) - RENEWED_RECENTLY,
+        )
+        .first()
+    )
+    if fresh is not None:
+        # Only an open item has claims: the outcome deletes them in its transaction.
+        return fresh
     try:
         with transaction.atomic():
             return _claim_locked(item=item, user=user, take_over=take_over)

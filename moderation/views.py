@@ -35,6 +35,7 @@ from .forms import (
 )
 from .importing import import_rows, parse_file, parse_ingest_body
 from .models import Evidence, ItemSource, ResponseModelVersion
+from .page_cache import cached_for_person, serve_for_person
 from .permissions import (
     accounts_acted_for,
     get_account_for_moderator,
@@ -74,6 +75,7 @@ ACCOUNTS_PER_PAGE = 20
 
 
 @login_required
+@cached_for_person
 def queue(request):
     """The person's unhandled items, filtered by the GET parameters of ``QueueFilter``, about
     fifty a page, with the whole filter's counts. A bad filter value is shown as a message next
@@ -251,20 +253,26 @@ def item_detail(request, pk):
     """The item, its versions and history, and the response model: each answer reveals the
     next question (htmx), and without JavaScript the same GET forms lead one question at a
     time. The queue's filter rides along in the address for the next and previous item."""
-    item = get_item_for_user(request.user, pk)
-    model = current_response_model()
-    version = request.GET.get("model")
-    if version and version.isdigit() and int(version) != model.number:
-        model = ResponseModelVersion.objects.filter(number=int(version)).first() or model
-    answers = [a for a in request.GET.getlist("a") if a][:50]
-    # The answer just given comes as "svar" (the pressed button), after the answers so far.
-    given = request.GET.get("svar", "")
-    if given:
-        answers.append(given)
-    # Each answer renews the person's claim, so a long walk does not lose it.
-    _claim_on_open(request, item)
-    nav = queue_navigation(request.user, request.GET, item)
-    return _item_page(request, item, model=model, answers=answers, nav=nav)
+
+    def build():
+        item = get_item_for_user(request.user, pk)
+        # Each answer renews the person's claim, so a long walk does not lose it. A stored copy
+        # is at most one time slot old and was built right after a renewal, so serving it
+        # leaves the claim at least thirteen minutes to run; the next copy renews it again.
+        _claim_on_open(request, item)
+        model = current_response_model()
+        version = request.GET.get("model")
+        if version and version.isdigit() and int(version) != model.number:
+            model = ResponseModelVersion.objects.filter(number=int(version)).first() or model
+        answers = [a for a in request.GET.getlist("a") if a][:50]
+        # The answer just given comes as "svar" (the pressed button), after the answers so far.
+        given = request.GET.get("svar", "")
+        if given:
+            answers.append(given)
+        nav = queue_navigation(request.user, request.GET, item)
+        return _item_page(request, item, model=model, answers=answers, nav=nav)
+
+    return serve_for_person(request, build)
 
 
 @login_required

@@ -36,12 +36,15 @@ def _empty_cache():
     from django.core.cache import cache
 
     from accounts.public_cache import forget_local_copies
+    from moderation import page_cache
 
     cache.clear()
     forget_local_copies()
+    page_cache.forget_local_copies()
     yield
     cache.clear()
     forget_local_copies()
+    page_cache.forget_local_copies()
 
 
 @pytest.fixture(autouse=True)

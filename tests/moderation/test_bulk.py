@@ -3,7 +3,10 @@ with its own triage record, evidence and outbound action."""
 
 import pytest
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from moderation.bulk import BULK_LIMIT
 from moderation.claims import claim_for, item_claim
@@ -225,3 +228,50 @@ def test_an_outsider_cannot_act_on_anyone_elses_items(outsider_client, praise):
 
 def test_bulk_is_post_only(owner_client):
     assert owner_client.get(BULK).status_code == 405
+
+
+def _removal_queries(client, items):
+    with CaptureQueriesContext(connection) as queries:
+        response = post(client, items, "remove", grund=LegalGround.ACCOUNT_RULES)
+    assert response.context["result"].done == len(items)
+    return len(queries)
+
+
+def test_a_batch_writes_each_kind_of_record_once_whatever_its_size(
+    owner_client, active_account, response_model
+):
+    """Issue 9: 500 items within ten seconds. A batch of thirty costs as many queries as a batch
+    of two: one lock, one update, one insert per kind of record (triage, evidence, removal,
+    platform action), one read-back of the evidence to verify it."""
+    few = [make_item(active_account, text=f"Köp klockor {n}") for n in range(2)]
+    many = [make_item(active_account, text=f"Köp väskor {n}") for n in range(30)]
+    assert _removal_queries(owner_client, few) == _removal_queries(owner_client, many)
+    for item in many:
+        removal = item.actions.get(kind=ActionKind.REMOVED)
+        assert removal.evidence.item_id == item.pk and removal.evidence.verifies()
+        assert removal.details["visitor_notice"].endswith("/Olle, Haparanda stad")
+        assert item.actions.get(kind=ActionKind.TRIAGED).path
+        assert set(item.outbound_actions.values_list("kind", flat=True)) == {
+            OutboundKind.DELETE,
+            OutboundKind.NOTICE,
+        }
+
+
+def test_a_failing_item_in_a_batch_leaves_the_rest_of_the_batch_done(
+    owner_client, active_account, response_model
+):
+    spam = [make_item(active_account, text=f"Köp klockor {n}") for n in range(4)]
+    # An item already marked removed cannot be removed again: the batch is undone and done
+    # one item at a time, so the others are removed and this one alone is reported.
+    Item.objects.filter(pk=spam[2].pk).update(removed_at=timezone.now())
+    response = post(owner_client, spam, "remove", grund=LegalGround.ACCOUNT_RULES)
+    rows = {row.item_id: row.status for row in response.context["result"].results}
+    assert rows == {
+        spam[0].pk: "done",
+        spam[1].pk: "done",
+        spam[2].pk: "skipped",
+        spam[3].pk: "done",
+    }
+    assert not spam[2].actions.filter(kind=ActionKind.TRIAGED).exists()
+    assert Evidence.objects.filter(item__in=spam).count() == 3
+    assert ModerationAction.objects.filter(item__in=spam, kind=ActionKind.REMOVED).count() == 3
