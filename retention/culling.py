@@ -5,6 +5,9 @@ PostgreSQL. Culling must still blank or delete them, so inside ``culling_writes(
 transaction sets ``hs.culling`` (``SET LOCAL``: it ends with the transaction), and the trigger
 functions of those tables let through exactly what culling does: a DELETE of a version, an
 UPDATE that marks a record culled. Nothing else sets it.
+
+Culling writes in bulk, past the model signals that tell the stored copies of the queue and the
+items' pages that what they show has changed, so it tells them itself.
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 from django.db import connection, transaction
+
+from moderation.page_cache import moderation_changed
 
 
 @contextmanager
@@ -23,6 +28,7 @@ def culling_writes():
             cursor.execute("SET LOCAL hs.culling = 'on'")
     try:
         yield
+        moderation_changed()
     finally:
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
