@@ -20,3 +20,5 @@ class Command(BaseCommand):
             call_command("seed_moderation_demo", verbosity=options["verbosity"])
         if "seed_records_demo" in get_commands():
             call_command("seed_records_demo", verbosity=options["verbosity"])
+        if "seed_retention_defaults" in get_commands():
+            call_command("seed_retention_defaults", verbosity=options["verbosity"])
