@@ -22,6 +22,8 @@ import logging
 import os
 import tempfile
 import time
+from collections.abc import Iterable
+from pathlib import Path
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import filetype
@@ -361,3 +363,63 @@ def attachment_retry_failures(*, now: dt.datetime | None = None) -> int:
     for pk in ids:
         download_attachment.delay(pk)
     return len(ids)
+
+
+# --- Culling (R22) ----------------------------------------------------------------------------
+
+
+def unreferenced(shas: Iterable[str]) -> set[str]:
+    """Those of ``shas`` that no attachment row names any more: their files may go."""
+    shas = {sha for sha in shas if sha}
+    kept = set(
+        Attachment.objects.filter(sha256__in=shas).values_list("sha256", flat=True).distinct()
+    )
+    return shas - kept
+
+
+def remove_media_files(shas: Iterable[str]) -> int:
+    """Delete the stored files of ``shas`` that no attachment row names (asked again here, as a
+    new attachment may have come with the same bytes since). Run after the culling commits."""
+    removed = 0
+    for sha in sorted(unreferenced(shas)):
+        try:
+            media_file(sha).unlink()
+        except FileNotFoundError:
+            continue
+        removed += 1
+    return removed
+
+
+def remove_orphaned_media(*, older_than: dt.timedelta | None = None) -> int:
+    """Delete every stored file under ``MEDIA_ROOT/sha256/`` that no attachment row names: what
+    a culling killed between its commit and the deletion of the files left behind. A file
+    younger than ``older_than`` (a download's time limit, twice) is left alone: a download
+    renames its file into place before its row names it."""
+    if older_than is None:
+        older_than = dt.timedelta(seconds=2 * settings.MEDIA_DOWNLOAD_SECONDS)
+    root = Path(settings.MEDIA_ROOT) / "sha256"
+    if not root.is_dir():
+        return 0
+    limit = time.time() - older_than.total_seconds()
+    removed = 0
+    batch: dict[str, Path] = {}
+
+    def flush() -> int:
+        gone = 0
+        for sha in unreferenced(batch):
+            try:
+                if batch[sha].stat().st_mtime < limit:
+                    batch[sha].unlink()
+                    gone += 1
+            except FileNotFoundError:
+                continue
+        batch.clear()
+        return gone
+
+    for path in root.glob("??/??/*"):
+        if path.is_file() and len(path.name) == 64:
+            batch[path.name] = path
+            if len(batch) >= 1000:
+                removed += flush()
+    removed += flush()
+    return removed

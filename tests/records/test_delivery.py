@@ -222,6 +222,10 @@ def test_the_csv_opens_in_excel_with_semicolons_and_one_row_per_message(tmp_path
         "Adress",
         "Version",
         "Ändring",
+        "Fil",
+        "Filtyp",
+        "Storlek i byte",
+        "SHA-256",
     ]
     assert [(r[0], r[1]) for r in rows] == [
         ("FB-1", "Handling"),
@@ -236,7 +240,8 @@ def test_the_csv_opens_in_excel_with_semicolons_and_one_row_per_message(tmp_path
         f"{SWEDISH} {MEANKIELI} (1)",
         "https://www.facebook.com/haparandakommun/posts/1",
     ]
-    assert rows[2][7:] == ["2026-05-20 12:16", "Först", "", "1", "skapad"]
+    assert rows[2][7:12] == ["2026-05-20 12:16", "Först", "", "1", "skapad"]
+    assert all(len(row) == len(header) for row in rows)
 
 
 @pytest.mark.parametrize(
@@ -269,6 +274,7 @@ def as_item(data: dict) -> DeliveredItem:
                 DeliveredVersion(**{**v, "changed_at": when(v["changed_at"])})
                 for v in data["versions"]
             ),
+            "attachments": tuple(data["attachments"]),
         }
     )
 
