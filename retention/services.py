@@ -314,7 +314,8 @@ def _log(run: CullingRun, kind, rule, as_of, refused: list[dict]) -> CullingLogE
         culled=culled,
         counts=counts,
         refused=refused,
-        held=_due(kind, rule, as_of).filter(holds.held_q(kind)).count(),
+        # distinct: a type may reach its items through a many-valued relation.
+        held=_due(kind, rule, as_of).filter(holds.held_q(kind)).distinct().count(),
         identifiers_sha256=digest.hexdigest(),
         approved_by_id=approval.approved_by_id,
         approved_at=approval.approved_at,
