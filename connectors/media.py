@@ -377,17 +377,30 @@ def unreferenced(shas: Iterable[str]) -> set[str]:
     return shas - kept
 
 
-def remove_media_files(shas: Iterable[str]) -> int:
+def _settle_limit(older_than: dt.timedelta | None) -> float:
+    """Files modified after this (a timestamp) may be a download not yet named by its row."""
+    if older_than is None:
+        older_than = dt.timedelta(seconds=2 * settings.MEDIA_DOWNLOAD_SECONDS)
+    return time.time() - older_than.total_seconds()
+
+
+def _unlink_settled(path: Path, limit: float) -> bool:
+    try:
+        if path.stat().st_mtime >= limit:
+            return False
+        path.unlink()
+    except FileNotFoundError:
+        return False
+    return True
+
+
+def remove_media_files(shas: Iterable[str], *, older_than: dt.timedelta | None = None) -> int:
     """Delete the stored files of ``shas`` that no attachment row names (asked again here, as a
-    new attachment may have come with the same bytes since). Run after the culling commits."""
-    removed = 0
-    for sha in sorted(unreferenced(shas)):
-        try:
-            media_file(sha).unlink()
-        except FileNotFoundError:
-            continue
-        removed += 1
-    return removed
+    new attachment may have come with the same bytes since). Run after the culling commits. A
+    file written within ``older_than`` may be the same bytes just downloaded again, its row not
+    yet saved: it is left to ``remove_orphaned_media`` of a later run."""
+    limit = _settle_limit(older_than)
+    return sum(_unlink_settled(media_file(sha), limit) for sha in sorted(unreferenced(shas)))
 
 
 def remove_orphaned_media(*, older_than: dt.timedelta | None = None) -> int:
@@ -395,24 +408,15 @@ def remove_orphaned_media(*, older_than: dt.timedelta | None = None) -> int:
     a culling killed between its commit and the deletion of the files left behind. A file
     younger than ``older_than`` (a download's time limit, twice) is left alone: a download
     renames its file into place before its row names it."""
-    if older_than is None:
-        older_than = dt.timedelta(seconds=2 * settings.MEDIA_DOWNLOAD_SECONDS)
     root = Path(settings.MEDIA_ROOT) / "sha256"
     if not root.is_dir():
         return 0
-    limit = time.time() - older_than.total_seconds()
+    limit = _settle_limit(older_than)
     removed = 0
     batch: dict[str, Path] = {}
 
     def flush() -> int:
-        gone = 0
-        for sha in unreferenced(batch):
-            try:
-                if batch[sha].stat().st_mtime < limit:
-                    batch[sha].unlink()
-                    gone += 1
-            except FileNotFoundError:
-                continue
+        gone = sum(_unlink_settled(batch[sha], limit) for sha in unreferenced(batch))
         batch.clear()
         return gone
 

@@ -181,3 +181,20 @@ def test_the_model_still_refuses_to_delete_an_exact_text(active_account):
     exact_text_record(item=item, exact="Hej\x00Anna")
     with pytest.raises(TypeError):
         ExactText.objects.all().delete()
+
+
+def test_a_file_just_written_again_is_left_for_a_later_sweep(active_account):
+    from connectors.media import remove_media_files
+
+    item = old_item(active_account, 2021)
+    attachment = stored_attachment(item)
+    Attachment.objects.filter(pk=attachment.pk).delete()
+    path = media_file(attachment.sha256)
+    path.touch()  # the same bytes, just renamed into place by a download
+
+    assert remove_media_files({attachment.sha256}) == 0
+    assert path.exists()
+    old = time.time() - 86400
+    os.utime(path, (old, old))
+    assert remove_media_files({attachment.sha256}) == 1
+    assert not path.exists()
