@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import math
+import re
 import zipfile
 from pathlib import Path
 
@@ -32,6 +33,7 @@ MANIFEST_NAME = "manifest-sha256.txt"
 # The attachments, each once, named by their SHA-256.
 ATTACHMENTS_DIR = "bilagor"
 _CHUNK = 1 << 16
+_SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 class DeliveryMismatch(ValueError):
@@ -45,6 +47,8 @@ class AttachmentUnavailable(ValueError):
 def copy_attachment(attachment: DeliveredAttachment, directory: Path) -> Path:
     """``attachment``'s stored file as ``bilagor/<sha256>`` in ``directory``, its SHA-256
     checked while it is copied."""
+    if not _SHA256.fullmatch(attachment.sha256):
+        raise AttachmentUnavailable(f"{attachment.sha256[:80]!r} is not a SHA-256")
     target = directory / attachment.name
     target.parent.mkdir(exist_ok=True)
     digest = hashlib.sha256()
