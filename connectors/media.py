@@ -22,6 +22,8 @@ import logging
 import os
 import tempfile
 import time
+from collections.abc import Iterable
+from pathlib import Path
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import filetype
@@ -361,3 +363,67 @@ def attachment_retry_failures(*, now: dt.datetime | None = None) -> int:
     for pk in ids:
         download_attachment.delay(pk)
     return len(ids)
+
+
+# --- Culling (R22) ----------------------------------------------------------------------------
+
+
+def unreferenced(shas: Iterable[str]) -> set[str]:
+    """Those of ``shas`` that no attachment row names any more: their files may go."""
+    shas = {sha for sha in shas if sha}
+    kept = set(
+        Attachment.objects.filter(sha256__in=shas).values_list("sha256", flat=True).distinct()
+    )
+    return shas - kept
+
+
+def _settle_limit(older_than: dt.timedelta | None) -> float:
+    """Files modified after this (a timestamp) may be a download not yet named by its row."""
+    if older_than is None:
+        older_than = dt.timedelta(seconds=2 * settings.MEDIA_DOWNLOAD_SECONDS)
+    return time.time() - older_than.total_seconds()
+
+
+def _unlink_settled(path: Path, limit: float) -> bool:
+    try:
+        if path.stat().st_mtime >= limit:
+            return False
+        path.unlink()
+    except FileNotFoundError:
+        return False
+    return True
+
+
+def remove_media_files(shas: Iterable[str], *, older_than: dt.timedelta | None = None) -> int:
+    """Delete the stored files of ``shas`` that no attachment row names (asked again here, as a
+    new attachment may have come with the same bytes since). Run after the culling commits. A
+    file written within ``older_than`` may be the same bytes just downloaded again, its row not
+    yet saved: it is left to ``remove_orphaned_media`` of a later run."""
+    limit = _settle_limit(older_than)
+    return sum(_unlink_settled(media_file(sha), limit) for sha in sorted(unreferenced(shas)))
+
+
+def remove_orphaned_media(*, older_than: dt.timedelta | None = None) -> int:
+    """Delete every stored file under ``MEDIA_ROOT/sha256/`` that no attachment row names: what
+    a culling killed between its commit and the deletion of the files left behind. A file
+    younger than ``older_than`` (a download's time limit, twice) is left alone: a download
+    renames its file into place before its row names it."""
+    root = Path(settings.MEDIA_ROOT) / "sha256"
+    if not root.is_dir():
+        return 0
+    limit = _settle_limit(older_than)
+    removed = 0
+    batch: dict[str, Path] = {}
+
+    def flush() -> int:
+        gone = sum(_unlink_settled(batch[sha], limit) for sha in unreferenced(batch))
+        batch.clear()
+        return gone
+
+    for path in root.glob("??/??/*"):
+        if path.is_file() and len(path.name) == 64:
+            batch[path.name] = path
+            if len(batch) >= 1000:
+                removed += flush()
+    removed += flush()
+    return removed

@@ -18,7 +18,13 @@ from moderation.models import Item, ItemKind, ItemVersion
 from moderation.personal_data import find_personal_data_spans
 
 from .decision import ReviewLine, decision_text
-from .handover import ContextEntry, DeliveredItem, DeliveredVersion, Delivery
+from .handover import (
+    ContextEntry,
+    DeliveredAttachment,
+    DeliveredItem,
+    DeliveredVersion,
+    Delivery,
+)
 from .masking import MASK, NOT_RELEASED, apply_mask, mask_words, masked_words
 from .models import ItemReview, RecordsRequest, ReviewOutcome
 
@@ -38,6 +44,13 @@ VERSION_CHANGES = {
     "created": "Först sedd",
     "edited": "Ändrad av författaren",
     "deleted": "Borttagen av författaren",
+}
+ATTACHMENT_KINDS = {
+    "image": "Bild",
+    "video": "Video",
+    "audio": "Ljud",
+    "file": "Fil",
+    "link": "Länkförhandsvisning",
 }
 # A thread deeper than this is cut at the oldest end; a loop in bad data cannot run forever.
 MAX_CONTEXT = 50
@@ -163,6 +176,7 @@ def delivered_item(
             for version in ItemVersion.objects.filter(item=item).order_by("number")
         )
     return DeliveredItem(
+        attachments=delivered_attachments(item, masker),
         reference=item_reference(item),
         account_name=item.account.display_name,
         platform=item.account.get_platform_display(),
@@ -174,6 +188,27 @@ def delivered_item(
         link=masker.other(item.link),
         context=context.of(item),
         versions=versions,
+    )
+
+
+def delivered_attachments(item: Item, masker: Masker) -> tuple[DeliveredAttachment, ...]:
+    """The item's stored attachments, as released with the item (its decision is theirs: a
+    withheld item is never handed over, so neither are its attachments). A title is masked
+    like the item's other texts."""
+    from connectors.models import media_file
+    from connectors.selectors import attachments_for_item
+
+    return tuple(
+        DeliveredAttachment(
+            sha256=attachment.sha256,
+            mime_type=attachment.mime_type or "application/octet-stream",
+            size=attachment.size or 0,
+            kind=ATTACHMENT_KINDS.get(attachment.kind, attachment.kind),
+            title=masker.other(attachment.title),
+            path=str(media_file(attachment.sha256)),
+        )
+        for attachment in attachments_for_item(item).stored()
+        if attachment.sha256
     )
 
 

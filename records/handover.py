@@ -23,6 +23,24 @@ class ContextEntry:
 
 
 @dataclass(frozen=True)
+class DeliveredAttachment:
+    """A stored attachment of a released item: written once into the delivery as
+    ``bilagor/<sha256>``, copied from ``path`` (its stored file)."""
+
+    sha256: str
+    mime_type: str
+    size: int
+    kind: str
+    title: str
+    path: str
+
+    @property
+    def name(self) -> str:
+        """Its name in the delivery."""
+        return f"bilagor/{self.sha256}"
+
+
+@dataclass(frozen=True)
 class DeliveredItem:
     reference: str
     account_name: str
@@ -35,6 +53,7 @@ class DeliveredItem:
     link: str
     context: tuple[ContextEntry, ...]
     versions: tuple[DeliveredVersion, ...]
+    attachments: tuple[DeliveredAttachment, ...] = ()
 
 
 @dataclass(frozen=True)

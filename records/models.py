@@ -97,6 +97,8 @@ class RecordsRequest(models.Model):
     # The written decision (avslagsbeslut) as delivered, when anything was withheld or masked.
     decision_text = models.TextField(_("written decision"), blank=True)
     package = models.CharField(_("delivered package"), max_length=300, blank=True)
+    # When retention culled the delivered files (R22); the request's records stay.
+    files_culled_at = models.DateTimeField(_("delivered files culled"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("request for public records")

@@ -9,6 +9,7 @@ nothing is changed then.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import shutil
 from pathlib import Path
 
@@ -36,6 +37,7 @@ from .models import (
 from .permissions import can_decide, records_for_user
 
 ASKED_FOR_MAX = 5000
+logger = logging.getLogger(__name__)
 
 
 class ItemChanged(ValidationError):
@@ -326,8 +328,18 @@ def request_deliver(*, request: RecordsRequest, actor: User) -> RecordsRequest:
         try:
             files = write_delivery(delivery, directory)
             package = _zip(directory)
-        except Exception:
+        except Exception as exc:
             shutil.rmtree(directory, ignore_errors=True)
+            from records.delivery import AttachmentUnavailable
+
+            if isinstance(exc, AttachmentUnavailable):
+                logger.error("request %s: an attachment cannot be delivered: %s", request.pk, exc)
+                raise ValidationError(
+                    _(
+                        "An attachment's stored file is missing or damaged, so the delivery "
+                        "was not written; ask the administrator to look at the stored files."
+                    )
+                ) from exc
             raise
         request.status = RequestStatus.DELIVERED
         request.delivered_at = now
@@ -354,7 +366,10 @@ def request_deliver(*, request: RecordsRequest, actor: User) -> RecordsRequest:
             kind=EventKind.DELIVERED,
             actor=actor,
             created_at=now,
-            details={"item_count": delivery.item_count, "files": [Path(f).name for f in files]},
+            details={
+                "item_count": delivery.item_count,
+                "files": [Path(f).relative_to(directory).as_posix() for f in files],
+            },
         )
     return request
 

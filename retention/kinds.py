@@ -12,7 +12,7 @@ import calendar
 import datetime as dt
 from typing import Any, ClassVar
 
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -106,6 +106,10 @@ class Kind:
     def cull(self, ids: list[int]) -> dict[str, int]:
         raise NotImplementedError
 
+    def finish(self) -> None:
+        """After the type's batches, in every attempt of a run: clean up what a killed attempt
+        left between a batch's commit and the deletion of its files."""
+
     def example(self, record) -> dict[str, Any]:
         return {"id": record.pk, "date": getattr(record, self.date_field).isoformat()}
 
@@ -139,9 +143,19 @@ class _ItemKind(Kind):
         )
 
     def cull(self, ids: list[int]) -> dict[str, int]:
+        from connectors.media import remove_media_files, unreferenced
+        from connectors.models import Attachment, ExactText
         from moderation.models import Claim, Item, ItemVersion
 
         versions = _raw(ItemVersion).filter(item_id__in=ids).delete()[0]
+        exact_texts = _raw(ExactText).filter(item_id__in=ids).delete()[0]
+        attachments = Attachment.objects.filter(item_id__in=ids)
+        shas = set(attachments.exclude(sha256="").values_list("sha256", flat=True))
+        attachment_count = attachments.delete()[0]
+        files = len(unreferenced(shas))
+        # The files go once the rows' deletion is committed; a run killed in between leaves
+        # them to ``finish`` of the next attempt.
+        transaction.on_commit(lambda: remove_media_files(shas), robust=True)
         Claim.objects.filter(item_id__in=ids).delete()
         items = Item.objects.filter(pk__in=ids, culled_at__isnull=True).update(
             text="",
@@ -152,7 +166,18 @@ class _ItemKind(Kind):
             has_personal_data=False,
             culled_at=timezone.now(),
         )
-        return {"items": items, "item_versions": versions}
+        return {
+            "items": items,
+            "item_versions": versions,
+            "exact_texts": exact_texts,
+            "attachments": attachment_count,
+            "attachment_files": files,
+        }
+
+    def finish(self) -> None:
+        from connectors.media import remove_orphaned_media
+
+        remove_orphaned_media()
 
     def example(self, record) -> dict[str, Any]:
         return {

@@ -94,6 +94,10 @@ def rule_change(
         errors["anchor"] = _("This event does not apply to this information type.")
     if disposal not in Disposal.values:
         errors["disposal"] = _("Choose whether the records are preserved first or culled.")
+    elif disposal == Disposal.PRESERVE_FIRST and not getattr(kinds.get(kind), "preservable", True):
+        errors["disposal"] = _(
+            "The archival packages do not hold this information type; it can only be culled."
+        )
     for name, value in (
         ("decision_body", decision_body),
         ("decision_reference", decision_reference),
@@ -310,7 +314,8 @@ def _log(run: CullingRun, kind, rule, as_of, refused: list[dict]) -> CullingLogE
         culled=culled,
         counts=counts,
         refused=refused,
-        held=_due(kind, rule, as_of).filter(holds.held_q(kind)).count(),
+        # distinct: a type may reach its items through a many-valued relation.
+        held=_due(kind, rule, as_of).filter(holds.held_q(kind)).distinct().count(),
         identifiers_sha256=digest.hexdigest(),
         approved_by_id=approval.approved_by_id,
         approved_at=approval.approved_at,
@@ -336,10 +341,13 @@ def run_culling(*, run_id: int) -> CullingRun:
         run.save(update_fields=["status", "attempts", "started_at"])
     as_of = run.proposal.as_of
     fixity: dict[int, bool] = {}
+    finishers: dict = {}
     for entry in run.proposal.summary:
         kind = kinds.get(entry["kind"])
         if kind is None or entry.get("not_registered"):
             continue
+        # Each cleanup once per attempt, also for a type a killed attempt already logged.
+        finishers.setdefault(type(kind).finish, kind)
         if CullingLogEntry.objects.filter(run=run, kind=kind.code).exists():
             continue
         rule = RuleVersion.objects.get(pk=entry["rule"])
@@ -356,6 +364,8 @@ def run_culling(*, run_id: int) -> CullingRun:
                 _log(run, kind, rule, as_of, refused)
         except IntegrityError:
             logger.info("Culling run %s: %s was logged by another attempt", run.pk, kind.code)
+    for kind in finishers.values():
+        kind.finish()
     CullingRun.objects.filter(pk=run.pk).update(status=RunStatus.DONE, finished_at=timezone.now())
     run.refresh_from_db()
     return run

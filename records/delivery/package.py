@@ -11,10 +11,11 @@ from __future__ import annotations
 import hashlib
 import itertools
 import math
+import re
 import zipfile
 from pathlib import Path
 
-from records.handover import Delivery
+from records.handover import DeliveredAttachment, Delivery
 
 from .parts import DEFAULT_WORKERS, PartRenderer
 from .pdf import Cover, Part, write_decision
@@ -29,11 +30,40 @@ CSV_NAME = "handlingar.csv"
 JSON_NAME = "handlingar.json"
 DECISION_NAME = "beslut.pdf"
 MANIFEST_NAME = "manifest-sha256.txt"
+# The attachments, each once, named by their SHA-256.
+ATTACHMENTS_DIR = "bilagor"
 _CHUNK = 1 << 16
+_SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 class DeliveryMismatch(ValueError):
     """The handover's items do not number ``item_count``: the cover pages would be wrong."""
+
+
+class AttachmentUnavailable(ValueError):
+    """An attachment's stored file is missing or its bytes are not those its SHA-256 names."""
+
+
+def copy_attachment(attachment: DeliveredAttachment, directory: Path) -> Path:
+    """``attachment``'s stored file as ``bilagor/<sha256>`` in ``directory``, its SHA-256
+    checked while it is copied."""
+    if not _SHA256.fullmatch(attachment.sha256):
+        raise AttachmentUnavailable(f"{attachment.sha256[:80]!r} is not a SHA-256")
+    target = directory / attachment.name
+    target.parent.mkdir(exist_ok=True)
+    digest = hashlib.sha256()
+    try:
+        with open(attachment.path, "rb") as source, target.open("wb") as out:
+            while chunk := source.read(_CHUNK):
+                digest.update(chunk)
+                out.write(chunk)
+    except OSError as exc:
+        target.unlink(missing_ok=True)
+        raise AttachmentUnavailable(f"{attachment.sha256}: {exc.strerror or exc}") from None
+    if digest.hexdigest() != attachment.sha256:
+        target.unlink(missing_ok=True)
+        raise AttachmentUnavailable(f"{attachment.sha256}: the stored bytes differ")
+    return target
 
 
 def part_name(number: int) -> str:
@@ -51,7 +81,8 @@ def sha256_of(path: Path) -> str:
 def write_manifest(directory: Path, files: list[Path]) -> Path:
     """``manifest-sha256.txt`` in the format of ``sha256sum`` (``sha256sum -c`` checks it)."""
     manifest = directory / MANIFEST_NAME
-    lines = [f"{sha256_of(path)}  {path.name}\n" for path in sorted(files, key=lambda p: p.name)]
+    names = sorted((path.relative_to(directory).as_posix(), path) for path in files)
+    lines = [f"{sha256_of(path)}  {name}\n" for name, path in names]
     with manifest.open("w", encoding="utf-8", newline="\n") as f:
         f.writelines(lines)
     return manifest
@@ -69,8 +100,9 @@ def write_delivery(
     - ``handlingar-001.pdf`` …: PDF/A-2b renderings of the items as they appeared, each with
       a cover page (the request's reference, its dates, the number of items, the part);
     - ``handlingar.csv`` and ``handlingar.json``: the same items as data;
+    - ``bilagor/<sha256>``: each released item's stored attachments, each file once;
     - ``beslut.pdf``: the decision as PDF/A-2b, when ``delivery.decision_text`` is given;
-    - ``manifest-sha256.txt``: the SHA-256 of every other file.
+    - ``manifest-sha256.txt``: the SHA-256 of every other file (``bilagor/…`` by its path).
 
     The items are read once, in one pass, and never all held in memory; the PDF parts are
     rendered by ``workers`` processes side by side (1: in this process). If the handover's items
@@ -94,6 +126,7 @@ def write_delivery(
             csv_writer, json_writer = CsvWriter(csv_file), JsonWriter(json_file, delivery)
             items = iter(delivery.items())
             seen = number = 0
+            copied: set[str] = set()
             while (chunk := list(itertools.islice(items, items_per_part))) or number == 0:
                 number += 1
                 if number > part_count:
@@ -101,6 +134,11 @@ def write_delivery(
                 for item in chunk:
                     csv_writer.write(item)
                     json_writer.write(item)
+                    for attachment in item.attachments:
+                        if attachment.sha256 not in copied:
+                            copied.add(attachment.sha256)
+                            written.append(directory / attachment.name)
+                            copy_attachment(attachment, directory)
                 part = Part(number, part_count, seen + 1, seen + len(chunk))
                 seen += len(chunk)
                 path = directory / part_name(number)
@@ -120,8 +158,12 @@ def write_delivery(
     except BaseException:
         for path in written:
             path.unlink(missing_ok=True)
+        if (directory / ATTACHMENTS_DIR).is_dir() and not any(
+            (directory / ATTACHMENTS_DIR).iterdir()
+        ):
+            (directory / ATTACHMENTS_DIR).rmdir()
         raise
-    return [*sorted(written, key=lambda p: p.name), manifest]
+    return [*sorted(written, key=lambda p: p.relative_to(directory).as_posix()), manifest]
 
 
 def zip_delivery(directory: Path) -> Path:
@@ -135,6 +177,8 @@ def zip_delivery(directory: Path) -> Path:
     with zipfile.ZipFile(target, "w") as zf:
         for name in sorted([*names, MANIFEST_NAME]):
             path = directory / name
-            compression = zipfile.ZIP_STORED if path.suffix == ".pdf" else zipfile.ZIP_DEFLATED
+            # PDFs and attachments (images, video: compressed already) are stored as they are.
+            stored = path.suffix == ".pdf" or name.startswith(f"{ATTACHMENTS_DIR}/")
+            compression = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
             zf.write(path, arcname=name, compress_type=compression)
     return target

@@ -108,6 +108,17 @@ def _item_context(position: int, item: DeliveredItem) -> dict:
             }
             for v in item.versions
         ],
+        "attachments": [
+            {
+                "kind": representable(a.kind),
+                "title": representable(a.title),
+                "name": a.name,
+                "mime_type": representable(a.mime_type),
+                "size": a.size,
+                "sha256": a.sha256,
+            }
+            for a in item.attachments
+        ],
     }
 
 

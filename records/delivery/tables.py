@@ -19,6 +19,8 @@ from .text import local_time, representable, stockholm
 # A cell that starts with one of these is a formula to Excel and LibreOffice (and a tab or a
 # carriage return can hide one): it gets a leading apostrophe so it is shown as text.
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Every row has every column: the last four are an attachment's file, type, size and SHA-256.
+COLUMNS = 16
 
 
 def _cell(value: object) -> str:
@@ -42,6 +44,7 @@ class CsvWriter:
                 "item": pgettext("delivered files", "Document"),
                 "context": pgettext("delivered files", "Earlier in the thread"),
                 "version": pgettext("delivered files", "Version"),
+                "attachment": pgettext("delivered files", "Attachment"),
             }
             self._writer.writerow(
                 [
@@ -57,10 +60,15 @@ class CsvWriter:
                     pgettext("delivered files", "Address"),
                     pgettext("delivered files", "Version"),
                     pgettext("delivered files", "Change"),
+                    pgettext("delivered files", "File"),
+                    pgettext("delivered files", "Type"),
+                    pgettext("delivered files", "Size in bytes"),
+                    "SHA-256",
                 ]
             )
 
     def _row(self, values: list[object]) -> None:
+        values = [*values, *[""] * (COLUMNS - len(values))]
         self._writer.writerow([_cell(v) for v in values])
 
     def write(self, item: DeliveredItem) -> None:
@@ -106,6 +114,27 @@ class CsvWriter:
                     version.change,
                 ]
             )
+        for attachment in item.attachments:
+            self._row(
+                [
+                    item.reference,
+                    self._labels["attachment"],
+                    item.account_name,
+                    item.platform,
+                    item.account_url,
+                    attachment.kind,
+                    item.author,
+                    local_time(item.published_at),
+                    attachment.title,
+                    "",
+                    "",
+                    "",
+                    attachment.name,
+                    attachment.mime_type,
+                    attachment.size,
+                    attachment.sha256,
+                ]
+            )
 
 
 def _iso(moment) -> str:
@@ -141,6 +170,17 @@ def item_as_json(item: DeliveredItem) -> dict:
                 "text": representable(version.text),
             }
             for version in item.versions
+        ],
+        "attachments": [
+            {
+                "file": attachment.name,
+                "kind": representable(attachment.kind),
+                "title": representable(attachment.title),
+                "mime_type": representable(attachment.mime_type),
+                "size": attachment.size,
+                "sha256": attachment.sha256,
+            }
+            for attachment in item.attachments
         ],
     }
 

@@ -222,6 +222,10 @@ def test_the_csv_opens_in_excel_with_semicolons_and_one_row_per_message(tmp_path
         "Adress",
         "Version",
         "Ändring",
+        "Fil",
+        "Filtyp",
+        "Storlek i byte",
+        "SHA-256",
     ]
     assert [(r[0], r[1]) for r in rows] == [
         ("FB-1", "Handling"),
@@ -236,7 +240,8 @@ def test_the_csv_opens_in_excel_with_semicolons_and_one_row_per_message(tmp_path
         f"{SWEDISH} {MEANKIELI} (1)",
         "https://www.facebook.com/haparandakommun/posts/1",
     ]
-    assert rows[2][7:] == ["2026-05-20 12:16", "Först", "", "1", "skapad"]
+    assert rows[2][7:12] == ["2026-05-20 12:16", "Först", "", "1", "skapad"]
+    assert all(len(row) == len(header) for row in rows)
 
 
 @pytest.mark.parametrize(
@@ -269,6 +274,7 @@ def as_item(data: dict) -> DeliveredItem:
                 DeliveredVersion(**{**v, "changed_at": when(v["changed_at"])})
                 for v in data["versions"]
             ),
+            "attachments": tuple(data["attachments"]),
         }
     )
 
@@ -474,3 +480,53 @@ def test_it_refuses_parts_or_workers_below_one(tmp_path, options):
     with pytest.raises(ValueError, match="at least 1"):
         write_delivery(delivery([item()]), tmp_path / "delivery", **options)
     assert not (tmp_path / "delivery").exists()
+
+
+def _attachment(tmp_path: Path, content: bytes, **changes):
+    from records.delivery import DeliveredAttachment
+
+    source = tmp_path / "media" / hashlib.sha256(content).hexdigest()
+    source.parent.mkdir(exist_ok=True)
+    source.write_bytes(content)
+    fields = {
+        "sha256": source.name,
+        "mime_type": "image/png",
+        "size": len(content),
+        "kind": "Bild",
+        "title": "Affischen",
+        "path": str(source),
+    }
+    fields.update(changes)
+    return DeliveredAttachment(**fields)
+
+
+def test_attachments_are_written_once_and_in_the_manifest_and_the_zip(tmp_path):
+    image = _attachment(tmp_path, b"\x89PNG bild")
+    files = write(
+        tmp_path, delivery([item(1, attachments=(image,)), item(2, attachments=(image,))])
+    )
+    folder = tmp_path / "delivery"
+    assert folder / "bilagor" / image.sha256 in files
+    assert (folder / "bilagor" / image.sha256).read_bytes() == b"\x89PNG bild"
+    manifest = (folder / "manifest-sha256.txt").read_text(encoding="utf-8")
+    assert f"{image.sha256}  bilagor/{image.sha256}\n" in manifest
+    archive = zipfile.ZipFile(zip_delivery(folder))
+    assert archive.read(f"bilagor/{image.sha256}") == b"\x89PNG bild"
+    text = pdf_text(folder / "handlingar-001.pdf")
+    assert "Bilagor" in text and "Affischen" in text and "Filtyp: image/png" in text
+
+
+@pytest.mark.parametrize("problem", ["changed", "missing", "not a hash"])
+def test_an_attachment_that_is_not_its_hash_stops_the_delivery(tmp_path, problem):
+    from records.delivery import AttachmentUnavailable
+
+    image = _attachment(tmp_path, b"\x89PNG bild")
+    if problem == "changed":
+        Path(image.path).write_bytes(b"other bytes")
+    elif problem == "missing":
+        Path(image.path).unlink()
+    else:
+        image = _attachment(tmp_path, b"x", sha256="../../etc/passwd")
+    with pytest.raises(AttachmentUnavailable):
+        write(tmp_path, delivery([item(1, attachments=(image,))]))
+    assert not [p for p in (tmp_path / "delivery").rglob("*") if p.is_file()]

@@ -118,7 +118,13 @@ def test_culling_blanks_due_items_keeps_the_rest_and_logs_the_identifiers(
         assert kept.culled_at is None and kept.text
     log = CullingLogEntry.objects.get(run=run, kind="visitor_items")
     assert log.culled == 2
-    assert log.counts == {"items": 2, "item_versions": 2}
+    assert log.counts == {
+        "items": 2,
+        "item_versions": 2,
+        "exact_texts": 0,
+        "attachments": 0,
+        "attachment_files": 0,
+    }
     assert log.approved_by == communicator
     ids = "\n".join(f"visitor_items:{item.pk}" for item in sorted(due, key=lambda i: i.pk))
     assert log.identifiers_sha256 == hashlib.sha256(f"{ids}\n".encode()).hexdigest()
@@ -130,6 +136,7 @@ def test_culling_blanks_due_items_keeps_the_rest_and_logs_the_identifiers(
         "evidence",
         "moderation_actions",
         "raw_events",
+        "request_deliveries",
     }
 
 
@@ -283,7 +290,11 @@ def test_the_account_closing_anchor_waits_for_the_closing(active_account, commun
     assert message.culled_at is not None
 
 
-def test_request_deliveries_are_not_culled_until_a_type_is_registered(communicator):
+def test_a_type_not_registered_is_not_culled(communicator, monkeypatch):
+    from retention import kinds
+
+    monkeypatch.setattr(kinds, "_REGISTRY", kinds.registered())
+    kinds.unregister("request_deliveries")
     proposal = services.proposal_prepare(actor=communicator)
     entry = next(e for e in proposal.summary if e["kind"] == "request_deliveries")
     assert entry["not_registered"] is True
