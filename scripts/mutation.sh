@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Mutation testing of the modules that decide (configured in pyproject.toml, [tool.mutmut]).
+#   make mutation                                  every configured module, one after the other
+#   make mutation MODULE=moderation/workdays.py    one module
+# Each mutant runs against the tests that call the mutated function. The tests share one SQLite
+# file (var/test-db.sqlite3 inside mutants/), so mutants run one at a time. mutmut keeps its copy
+# of the project and its results in mutants/ (git-ignored); a second run only retries what
+# changed. scripts/mutation_report.py prints the table for the README.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# The validator of the archival packages lives in its own virtualenv beside the project.
+export EARK_VALIDATOR_PYTHON="${EARK_VALIDATOR_PYTHON:-$PWD/.venv-eark/bin/python}"
+# The embedded SQLite default: a PostgreSQL test database would be made afresh for each mutant.
+unset DATABASE_URL
+
+if [ -n "${MODULE:-}" ]; then
+  modules=("$MODULE")
+else
+  mapfile -t modules < <(.venv/bin/python scripts/mutation_report.py --modules)
+fi
+
+for module in "${modules[@]}"; do
+  [ -f "$module" ] || { echo "No such module: $module"; exit 2; }
+  name="${module%.py}"
+  name="${name//\//.}"
+  echo "== $module"
+  .venv/bin/mutmut run --max-children 1 "$name.*"
+done
+.venv/bin/python scripts/mutation_report.py "${modules[@]}"
