@@ -89,8 +89,13 @@ def test_an_owner_reads_the_model_but_cannot_publish(owner_client, response_mode
     assert ResponseModelVersion.objects.count() == 1
 
 
-def test_anonymous_is_sent_to_login(anonymous_client, db):
-    assert anonymous_client.get(URL).status_code == 302
+def test_anonymous_is_sent_to_login(anonymous_client, response_model):
+    response = anonymous_client.get(URL)
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('login')}?next={URL}"
+    response = anonymous_client.post(URL, {"tree": json.dumps(DEFAULT_TREE), "note": "x"})
+    assert response["Location"].startswith(reverse("login"))
+    assert ResponseModelVersion.objects.count() == 1
 
 
 def test_a_triage_started_on_an_old_version_records_that_version(
@@ -177,3 +182,154 @@ def test_the_default_model_names_its_shortcuts_with_their_full_paths():
     assert shortcuts["Beröm → Tacka"]["outcome"] == "thank"
     assert shortcuts["Reklam → Ta bort"]["outcome"] == "remove"
     assert shortcuts["Reklam → Ta bort"]["path"] == ["regler"]
+
+
+# --- Each refusal says what is wrong, in Swedish (issue #18) ------------------------------------
+
+
+def answer(key, **lead):
+    return {"key": key, "label": key.capitalize(), **lead}
+
+
+def one_question(*answers, **node):
+    return {"start": "q", "nodes": {"q": {"question": "Fråga?", "answers": list(answers), **node}}}
+
+
+@pytest.mark.parametrize(
+    ("tree", "messages"),
+    [
+        ([], ["Modellen måste vara ett objekt med fälten start och nodes."]),
+        ({"start": "q", "nodes": []}, ["Modellen måste vara ett objekt med fälten start och nodes."]),
+        ({"start": "q"}, ["Modellen måste vara ett objekt med fälten start och nodes."]),
+        (
+            {"start": "saknas", "nodes": one_question(answer("ja", outcome="answer"))["nodes"]},
+            ["Startfrågan finns inte."],
+        ),
+        (
+            one_question(answer("ja", outcome="answer"), question="  "),
+            ["Frågan q saknar text."],
+        ),
+        ({"start": "q", "nodes": {"q": "Fråga?"}}, ["Frågan q saknar text."]),
+        (one_question(), ["Frågan q saknar svar."]),
+        (
+            {"start": "q", "nodes": {"q": {"question": "Fråga?", "answers": "ja"}}},
+            ["Frågan q saknar svar."],
+        ),
+        (
+            one_question(answer("ja", outcome="answer"), {"key": "nej", "outcome": "answer"}),
+            ["Ett svar på q saknar nyckel eller etikett."],
+        ),
+        (
+            one_question(answer("ja", outcome="answer"), {"label": "Nej", "outcome": "answer"}),
+            ["Ett svar på q saknar nyckel eller etikett."],
+        ),
+        (one_question("ja"), ["Ett svar på q saknar nyckel eller etikett."]),
+        (
+            one_question(answer("ja", outcome="answer"), answer("ja", outcome="thank")),
+            ["Frågan q använder samma svarsnyckel flera gånger."],
+        ),
+        (
+            one_question(answer("ja")),
+            ["Svaret ja på q måste leda till en fråga eller ett utfall."],
+        ),
+        (
+            one_question(answer("ja", outcome="answer", goto="q")),
+            ["Svaret ja på q måste leda till en fråga eller ett utfall."],
+        ),
+        (
+            one_question(answer("ja", goto="okand")),
+            ["Svaret ja på q leder till en okänd fråga."],
+        ),
+        (
+            one_question(answer("ja", outcome="ignorera")),
+            ["Svaret ja på q slutar i ett okänt utfall."],
+        ),
+        (
+            one_question(answer("ja", outcome="remove", preset="personuppgifter")),
+            ["En förinställning (preset) måste vara ett objekt."],
+        ),
+        (
+            one_question(answer("ja", goto="q")),
+            ["Frågorna bildar en slinga vid q."],
+        ),
+        (
+            {
+                "start": "q",
+                "nodes": {
+                    **one_question(answer("ja", outcome="answer"))["nodes"],
+                    "b": {"question": "B?", "answers": [answer("ja", outcome="thank")]},
+                    "a": {"question": "A?", "answers": [answer("ja", goto="b")]},
+                },
+            },
+            ["Frågor som aldrig nås: a, b."],
+        ),
+        # Every error is named at once, so the whole model can be mended in one go.
+        (
+            one_question(answer("ja", goto="okand"), answer("ja", outcome="ignorera")),
+            [
+                "Svaret ja på q leder till en okänd fråga.",
+                "Frågan q använder samma svarsnyckel flera gånger.",
+                "Svaret ja på q slutar i ett okänt utfall.",
+            ],
+        ),
+    ],
+)
+def test_an_invalid_model_is_refused_with_a_message_that_says_what_is_wrong(tree, messages):
+    with pytest.raises(InvalidTree) as caught:
+        validate_tree(tree)
+    assert caught.value.errors == messages
+    assert str(caught.value) == "; ".join(messages)
+
+
+def test_a_question_may_be_reached_by_two_paths_without_being_a_cycle():
+    tree = {
+        "start": "q",
+        "nodes": {
+            "q": {"question": "Q?", "answers": [answer("ja", goto="r"), answer("nej", goto="r")]},
+            "r": {"question": "R?", "answers": [answer("ja", outcome="thank", preset={})]},
+        },
+    }
+    validate_tree(tree)
+
+
+def test_publishing_a_model_with_a_duplicate_answer_key_names_it(
+    communicator_client, response_model
+):
+    tree = tree_with(lambda t: t["nodes"]["fraga"]["answers"][1].update(key="ja"))
+    response = communicator_client.post(URL, {"tree": json.dumps(tree), "note": "Fel"})
+    assert response.status_code == 400
+    assert "Frågan fraga använder samma svarsnyckel flera gånger." in response.content.decode()
+    assert ResponseModelVersion.objects.count() == 1
+
+
+def test_the_model_page_shows_the_legal_guidance_under_each_question(communicator_client):
+    from moderation.services import response_model_ensure_default
+
+    response_model_ensure_default()
+    html = communicator_client.get(URL).content.decode()
+    for node in DEFAULT_TREE["nodes"].values():
+        assert node["question"] in html
+        if node["help"]:
+            assert node["help"] in html
+    assert "BBS-lagen 5 §: olaga hot" in html
+    assert "Dokumentera och ta bort. Personuppgifter får inte publiceras" in html
+
+
+def test_each_yes_no_question_of_the_default_model_answers_ja_or_nej():
+    for node_id, node in DEFAULT_TREE["nodes"].items():
+        if node_id in ("lag", "negativ"):
+            continue
+        assert [(a["key"], a["label"]) for a in node["answers"]] == [("ja", "Ja"), ("nej", "Nej")]
+        assert node["help"] is not None
+
+
+def test_the_triage_page_shows_the_guidance_under_the_question_asked(owner_client, item):
+    from moderation.services import response_model_ensure_default
+
+    response_model_ensure_default()
+    first = owner_client.get(item.get_absolute_url()).content.decode()
+    assert "BBS-lagen 5 §: olaga hot" in first
+    second = owner_client.get(item.get_absolute_url(), {"model": 1, "a": ["nej"]})
+    html = second.content.decode()
+    assert "Dokumentera och ta bort. Personuppgifter får inte publiceras" in html
+    assert 'aria-describedby="triage-question-help"' in html
