@@ -187,6 +187,9 @@ def test_the_default_model_names_its_shortcuts_with_their_full_paths():
 # --- Each refusal says what is wrong, in Swedish (issue #18) ------------------------------------
 
 
+NOT_AN_OBJECT = "Modellen måste vara ett objekt med fälten start och nodes."
+
+
 def answer(key, **lead):
     return {"key": key, "label": key.capitalize(), **lead}
 
@@ -198,9 +201,9 @@ def one_question(*answers, **node):
 @pytest.mark.parametrize(
     ("tree", "messages"),
     [
-        ([], ["Modellen måste vara ett objekt med fälten start och nodes."]),
-        ({"start": "q", "nodes": []}, ["Modellen måste vara ett objekt med fälten start och nodes."]),
-        ({"start": "q"}, ["Modellen måste vara ett objekt med fälten start och nodes."]),
+        ([], [NOT_AN_OBJECT]),
+        ({"start": "q", "nodes": []}, [NOT_AN_OBJECT]),
+        ({"start": "q"}, [NOT_AN_OBJECT]),
         (
             {"start": "saknas", "nodes": one_question(answer("ja", outcome="answer"))["nodes"]},
             ["Startfrågan finns inte."],
