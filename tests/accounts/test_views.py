@@ -485,6 +485,10 @@ def test_a_deputy_cannot_end_roles(deputy_client, administrator, active_account)
         {f"end{role.pk}-comment": "Slutar."},
     )
     assert response.status_code == 403
+    role.refresh_from_db()
+    assert role.is_current
+    assert active_account.roles.current().filter(user=administrator).exists()
+    assert not active_account.decisions.exists()
 
 
 def test_the_communicator_appoints_an_administrator(
@@ -547,6 +551,10 @@ def test_the_owner_edits_an_active_accounts_details(owner_client, active_account
     assert response.status_code == 302
     decision = active_account.decisions.get()
     assert decision.details["fields"] == ["plan"]
+    active_account.refresh_from_db()
+    assert active_account.plan == "Ny plan."
+    assert active_account.status == AccountStatus.ACTIVE
+    assert decision.comment == "Uppdaterad."
 
 
 def test_closing_in_the_browser_ends_closed(
