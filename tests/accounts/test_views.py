@@ -226,8 +226,16 @@ def test_the_applicant_edits_a_draft(owner_client, draft_account):
 
 
 def test_a_deputy_cannot_edit_the_application(deputy_client, submitted_account):
-    response = deputy_client.get(reverse("accounts:account_edit", args=[submitted_account.pk]))
+    url = reverse("accounts:account_edit", args=[submitted_account.pk])
+    assert deputy_client.get(url).status_code == 403
+    purpose = submitted_account.purpose
+    response = deputy_client.post(
+        url, {"department": submitted_account.department_id, "purpose": "Ändrat av ersättaren."}
+    )
     assert response.status_code == 403
+    submitted_account.refresh_from_db()
+    assert submitted_account.purpose == purpose
+    assert not submitted_account.decisions.exists()
 
 
 def test_submitting_without_people_shows_what_is_missing(owner_client, draft_account):
