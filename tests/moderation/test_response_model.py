@@ -336,3 +336,95 @@ def test_the_triage_page_shows_the_guidance_under_the_question_asked(owner_clien
     html = second.content.decode()
     assert "Dokumentera och ta bort. Personuppgifter får inte publiceras" in html
     assert 'aria-describedby="triage-question-help"' in html
+
+
+# --- Removal grounds and the walk -----------------------------------------------------------------
+
+
+def test_each_removal_ground_says_whether_it_rests_on_law_or_the_municipalitys_rules():
+    from moderation.response_model import GroundBasis, LegalGround, ground_basis
+
+    assert ground_basis(LegalGround.ACCOUNT_RULES) == GroundBasis.RULES
+    assert ground_basis(LegalGround.CASE_HANDLING) == GroundBasis.RULES
+    assert ground_basis(LegalGround.HATE_SPEECH) == GroundBasis.LAW
+    assert ground_basis(LegalGround.PERSONAL_DATA) == GroundBasis.LAW
+    assert ground_basis("") == ""
+    assert ground_basis("okand_grund") == ""
+
+
+def test_the_form_lists_the_laws_first_and_the_municipalitys_rules_apart():
+    from moderation.response_model import LegalGround, ground_choices
+
+    (law_label, law), (rules_label, rules) = ground_choices()
+    assert (str(law_label), str(rules_label)) == ("Lag", "Kommunens regler")
+    assert [value for value, _label in rules] == ["arendehantering", "kontots_regler"]
+    assert [value for value, _label in law] == [
+        g for g in LegalGround.values if g not in ("arendehantering", "kontots_regler")
+    ]
+    (_, law), (_, rules) = ground_choices(
+        exclude=frozenset({LegalGround.COPYRIGHT, LegalGround.ACCOUNT_RULES})
+    )
+    assert "upphovsrattsintrang" not in [v for v, _l in law]
+    assert [v for v, _l in rules] == ["arendehantering"]
+
+
+def test_a_walk_records_each_question_and_answer_and_ends_in_the_outcome():
+    from moderation.response_model import walk
+
+    done = walk(DEFAULT_TREE, ["nej", "ja"])
+    assert done.outcome == "remove"
+    assert done.preset == {"legal_ground": "personuppgifter"}
+    assert done.node_id is None and done.node is None
+    assert done.path == [
+        {
+            "node": "lag",
+            "question": DEFAULT_TREE["nodes"]["lag"]["question"],
+            "answer": "nej",
+            "label": "Nej",
+        },
+        {
+            "node": "personuppgifter",
+            "question": DEFAULT_TREE["nodes"]["personuppgifter"]["question"],
+            "answer": "ja",
+            "label": "Ja",
+        },
+    ]
+    halfway = walk(DEFAULT_TREE, ["nej", "nej"])
+    assert halfway.outcome is None and halfway.preset == {}
+    assert halfway.node_id == "felanmalan"
+    assert halfway.node == DEFAULT_TREE["nodes"]["felanmalan"]
+    start = walk(DEFAULT_TREE, [])
+    assert (start.node_id, start.path) == ("lag", [])
+
+
+def test_a_walks_preset_is_a_copy_the_form_may_change():
+    from moderation.response_model import walk
+
+    done = walk(DEFAULT_TREE, ["regler"])
+    done.preset["legal_ground"] = "annat"
+    assert walk(DEFAULT_TREE, ["regler"]).preset == {"legal_ground": "kontots_regler"}
+    assert walk(DEFAULT_TREE, ["ja"]).preset == {}
+
+
+@pytest.mark.parametrize("answers", [["kanske"], ["ja", "nej"], ["nej", "ja", "ja"]])
+def test_answers_that_do_not_fit_the_questions_are_refused(answers):
+    from moderation.response_model import InvalidPath, walk
+
+    with pytest.raises(InvalidPath):
+        walk(DEFAULT_TREE, answers)
+
+
+def test_a_shortcut_that_no_longer_fits_is_left_out_not_offered():
+    from moderation.response_model import shortcuts_of
+
+    tree = with_shortcuts(
+        {"name": "Tacka", "key": "t", "path": [*["nej"] * 5, "nej", "ja", "ja"]},
+        {"name": "Halvvägs", "key": "h", "path": ["nej"]},
+        {"name": "Fel", "key": "f", "path": ["kanske"]},
+        {"name": "Trasig", "key": "x"},
+        {"name": "Fel typ", "key": "y", "path": 5},
+    )
+    assert [(s["name"], s["outcome"]) for s in shortcuts_of(tree)] == [("Tacka", "thank")]
+    assert shortcuts_of(tree_with(lambda t: t.pop("shortcuts"))) == []
+    # A model published before shortcuts existed validates without them.
+    validate_tree(tree_with(lambda t: t.pop("shortcuts")))
