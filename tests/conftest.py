@@ -178,3 +178,17 @@ def outsider_client(outsider):
 @pytest.fixture
 def anonymous_client():
     return Client()
+
+
+@pytest.fixture
+def server_in_auckland(monkeypatch):
+    """The process runs in New Zealand's zone, as a server far from UTC would: a date or time
+    taken in the server's zone instead of Stockholm's, or written in local time instead of UTC,
+    then shows on any machine (CI also runs the whole suite so)."""
+    import time
+
+    monkeypatch.setenv("TZ", "Pacific/Auckland")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()

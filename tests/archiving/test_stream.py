@@ -5,7 +5,6 @@ written, never held whole in memory."""
 import datetime as dt
 import hashlib
 import os
-import time
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -24,16 +23,6 @@ from archiving.packaging.stream import (
 
 STHLM = ZoneInfo("Europe/Stockholm")
 BUFFER = 64 * 1024
-
-
-@pytest.fixture
-def auckland(monkeypatch):
-    """The process runs in New Zealand's zone, as a server far from UTC would."""
-    monkeypatch.setenv("TZ", "Pacific/Auckland")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
 
 
 # --- Text -------------------------------------------------------------------------------------
@@ -84,7 +73,7 @@ def test_an_attribute_value_keeps_quotes_and_line_breaks_as_text():
 # --- Time ---------------------------------------------------------------------------------------
 
 
-def test_times_are_written_in_utc_whatever_zone_they_were_taken_in(auckland):
+def test_times_are_written_in_utc_whatever_zone_they_were_taken_in(server_in_auckland):
     winter = dt.datetime(2026, 1, 2, 3, 0, tzinfo=STHLM)
     summer = dt.datetime(2026, 6, 15, 14, 30, 5, tzinfo=STHLM)
     assert utc(winter) == "2026-01-02T02:00:00Z"
@@ -93,7 +82,7 @@ def test_times_are_written_in_utc_whatever_zone_they_were_taken_in(auckland):
     assert utc(None) == ""
 
 
-def test_each_files_creation_time_is_in_utc_on_a_server_far_from_utc(tmp_path, auckland):
+def test_each_files_creation_time_is_in_utc_on_a_server_far_from_utc(tmp_path, server_in_auckland):
     files = PackageFiles(tmp_path)
     with time_machine.travel(dt.datetime(2026, 1, 2, 2, 0, tzinfo=dt.UTC), tick=False):
         entry = files.add_bytes("metadata/a.txt", "text/plain", b"a")

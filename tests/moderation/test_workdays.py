@@ -47,6 +47,12 @@ def test_today_is_the_day_in_haparanda_whatever_the_servers_zone(instant, day):
         assert local_today() == day
 
 
+def test_today_is_haparandas_day_on_a_server_in_new_zealand(server_in_auckland):
+    # 15:00 on Monday in Haparanda is 01:00 on Tuesday in Auckland.
+    with time_machine.travel(dt.datetime(2026, 6, 15, 13, 0, tzinfo=dt.UTC), tick=False):
+        assert local_today() == dt.date(2026, 6, 15)
+
+
 def test_a_check_just_after_midnight_counts_for_the_new_day(owner_client, active_account):
     url = reverse("moderation:daily_check", args=[active_account.pk])
     with time_machine.travel(dt.datetime(2026, 6, 15, 22, 30, tzinfo=dt.UTC), tick=False):
@@ -104,6 +110,18 @@ def test_working_days_between_include_both_ends_and_skip_the_days_off():
 )
 def test_office_hours_between_two_moments(start, end, hours):
     assert office_seconds_between(start, end) == hours * HOUR
+
+
+def test_office_hours_are_counted_in_haparanda_time_whatever_the_servers_zone(
+    server_in_auckland,
+):
+    # Monday 14:00–16:00 in Haparanda is already Tuesday in New Zealand.
+    assert office_seconds_between(at(2026, 6, 15, 14, 0), at(2026, 6, 15, 16, 0)) == 2 * HOUR
+    # Monday 06:00 to 09:00 in Haparanda: the New Zealand date of the end is still Monday's
+    # evening, of the start Monday's afternoon; one office hour either way.
+    assert office_seconds_between(at(2026, 6, 15, 6, 0), at(2026, 6, 15, 9, 0)) == HOUR
+    # Sunday 23:00 to Monday 09:00 in Haparanda, where New Zealand's dates are Monday's.
+    assert office_seconds_between(at(2026, 6, 14, 23, 0), at(2026, 6, 15, 9, 0)) == HOUR
 
 
 def test_office_hours_are_counted_in_haparanda_time_when_the_moments_are_in_utc():
