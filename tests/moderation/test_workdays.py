@@ -179,3 +179,12 @@ def test_is_overdue_reads_the_clock_when_no_moment_is_given():
 )
 def test_the_overdue_cutoff_of_a_list(now, cutoff):
     assert overdue_cutoff(now) == cutoff
+
+
+def test_the_overdue_cutoff_is_counted_in_haparanda_time_whatever_the_servers_zone(
+    server_in_california,
+):
+    # Tuesday 08:30 in Haparanda is still Monday 23:30 in California: half an hour of Tuesday
+    # and eight and a half of Monday make the day.
+    assert overdue_cutoff(at(2026, 6, 16, 8, 30)) == at(2026, 6, 15, 8, 30)
+    assert office_seconds_between(at(2026, 6, 15, 8, 30), at(2026, 6, 16, 8, 30)) == 9 * HOUR
