@@ -2,7 +2,8 @@
 # Mutation testing of the modules that decide (configured in pyproject.toml, [tool.mutmut]).
 #   make mutation                                  every configured module, one after the other
 #   make mutation MODULE=moderation/workdays.py    one module
-# Each mutant runs against the tests that call the mutated function. The tests share one SQLite
+# Each mutant runs against the tests that call the mutated function, among the tests chosen for
+# the module in pyproject.toml ([tool.haparanda_social.mutation]). The tests share one SQLite
 # file (var/test-db.sqlite3 inside mutants/), so mutants run one at a time. mutmut keeps its copy
 # of the project and its results in mutants/ (git-ignored); a second run only retries what
 # changed. scripts/mutation_report.py prints the table for the README.
@@ -22,9 +23,7 @@ fi
 
 for module in "${modules[@]}"; do
   [ -f "$module" ] || { echo "No such module: $module"; exit 2; }
-  name="${module%.py}"
-  name="${name//\//.}"
   echo "== $module"
-  .venv/bin/mutmut run --max-children 1 "$name.*"
+  .venv/bin/python scripts/mutation_run.py "$module"
 done
 .venv/bin/python scripts/mutation_report.py "${modules[@]}"

@@ -25,7 +25,7 @@ def configured_modules() -> list[str]:
 
 
 def results(module: str) -> dict[str, int | None]:
-    meta = ROOT / "mutants" / f"{module}.meta"
+    meta = ROOT / "mutants" / "results" / f"{module}.meta"
     if not meta.exists():
         return {}
     return json.loads(meta.read_text("utf-8"))["exit_code_by_key"]
