@@ -169,6 +169,8 @@ def test_is_overdue_reads_the_clock_when_no_moment_is_given():
         # Tuesday 08:00: a full day back is Monday's opening; what came in over the night to
         # Monday has exactly one day behind it, so the cutoff is Friday's closing.
         (at(2026, 6, 16, 8, 0), at(2026, 6, 12, 17, 0)),
+        # Tuesday 16:59:59: one second of the day is left for Monday.
+        (at(2026, 6, 16, 16, 59, 59), at(2026, 6, 15, 16, 59, 59)),
         # Tuesday 20:00, after closing: Tuesday's nine office hours are the full day, so the
         # cutoff is Monday's closing.
         (at(2026, 6, 16, 20, 0), at(2026, 6, 15, 17, 0)),
