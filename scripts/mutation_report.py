@@ -2,7 +2,7 @@
 
     python scripts/mutation_report.py [module.py …]    the README's table (all configured modules)
     python scripts/mutation_report.py --modules        the configured modules, one a line
-    python scripts/mutation_report.py --survivors m.py the surviving mutants of a module
+    python scripts/mutation_report.py --survivors m.py the surviving mutants so far
 
 A mutant counts as killed when a test failed or it ran into the time limit (a mutant that loops
 for ever is caught as well); one no test calls, or not yet run, counts as surviving.
@@ -24,8 +24,9 @@ def configured_modules() -> list[str]:
     return list(config["only_mutate"])
 
 
-def results(module: str) -> dict[str, int | None]:
-    meta = ROOT / "mutants" / "results" / f"{module}.meta"
+def results(module: str, *, live: bool = False) -> dict[str, int | None]:
+    """The module's results when its last run ended, or as they stand in a running one."""
+    meta = ROOT / "mutants" / ("" if live else "results") / f"{module}.meta"
     if not meta.exists():
         return {}
     return json.loads(meta.read_text("utf-8"))["exit_code_by_key"]
@@ -37,8 +38,11 @@ def main(argv: list[str]) -> int:
         return 0
     if argv[:1] == ["--survivors"]:
         for module in argv[1:]:
-            for name, code in sorted(results(module).items()):
-                if code not in KILLED:
+            live = results(module, live=True)
+            if not any(code is not None for code in live.values()):
+                live = results(module)  # another module's run has reset the live ones
+            for name, code in sorted(live.items()):
+                if code not in KILLED and code is not None:
                     print(f"{name}\t{code}")
         return 0
     print("| module | mutants | killed | score |")

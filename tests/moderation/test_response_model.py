@@ -428,3 +428,63 @@ def test_a_shortcut_that_no_longer_fits_is_left_out_not_offered():
     assert shortcuts_of(tree_with(lambda t: t.pop("shortcuts"))) == []
     # A model published before shortcuts existed validates without them.
     validate_tree(tree_with(lambda t: t.pop("shortcuts")))
+
+
+@pytest.mark.parametrize(
+    ("shortcut", "messages"),
+    [
+        (
+            {"name": "Två", "key": "tv", "path": ["ja"]},
+            ["Snabbvalet Två behöver en liten bokstav som tangent."],
+        ),
+        (
+            {"name": "Stor", "key": "T", "path": ["ja"]},
+            ["Snabbvalet Stor behöver en liten bokstav som tangent."],
+        ),
+        (
+            {"name": "Ingen", "path": ["ja"]},
+            ["Snabbvalet Ingen behöver en liten bokstav som tangent."],
+        ),
+        (
+            {"name": "Förra", "key": "k", "path": ["ja"]},
+            ["Snabbvalet Förra använder tangenten k, som bedömningssidan redan använder."],
+        ),
+        (
+            {"name": "Siffror", "key": "s", "path": ["nej", 1]},
+            ["Snabbvalet Siffror behöver en lista med svar."],
+        ),
+        (
+            {"name": "Text", "key": "s", "path": "ja"},
+            ["Snabbvalet Text behöver en lista med svar."],
+        ),
+        # Without a name the shortcut is known by its place in the list.
+        (
+            {"name": "  ", "key": "1", "path": ["kanske"]},
+            [
+                "Snabbval 1 saknar namn.",
+                "Snabbvalet 1 behöver en liten bokstav som tangent.",
+                "Snabbvalet 1 följer inte frågorna fram till ett utfall.",
+            ],
+        ),
+    ],
+)
+def test_each_fault_of_a_shortcut_is_named(shortcut, messages):
+    with pytest.raises(InvalidTree) as caught:
+        validate_tree(with_shortcuts(shortcut))
+    assert caught.value.errors == messages
+
+
+def test_a_question_without_its_text_is_refused():
+    tree = {"start": "q", "nodes": {"q": {"answers": [answer("ja", outcome="answer")]}}}
+    with pytest.raises(InvalidTree) as caught:
+        validate_tree(tree)
+    assert caught.value.errors == ["Frågan q saknar text."]
+
+
+def test_a_second_shortcut_with_its_own_key_is_accepted():
+    validate_tree(
+        with_shortcuts(
+            {"name": "Tacka", "key": "t", "path": [*["nej"] * 5, "nej", "ja", "ja"]},
+            {"name": "Ta bort", "key": "r", "path": ["regler"]},
+        )
+    )
