@@ -496,6 +496,25 @@ def test_the_person_who_typed_it_is_told_why_in_swedish(pasted, swedish):
             "https://www.threads.net/@haparanda.stad",
         ),
         case("  x.com/Haparanda  ", "x", "haparanda", "https://x.com/haparanda"),
+        case("https://www.facebook.com:80/haparandastad", "facebook", "haparandastad", FB),
+        case(
+            "https://www.facebook.com/pages/Category/Library/Stadsbiblioteket-123456789012",
+            "facebook",
+            "123456789012",
+            "https://www.facebook.com/profile.php?id=123456789012",
+        ),
+        case(
+            "https://www.facebook.com/PROFILE.PHP?id=123456789012",
+            "facebook",
+            "123456789012",
+            "https://www.facebook.com/profile.php?id=123456789012",
+        ),
+        case(
+            "https://WWW.LinkedIn.com/Company/Haparanda-Stad",
+            "linkedin",
+            "haparanda-stad",
+            "https://www.linkedin.com/company/haparanda-stad",
+        ),
     ],
 )
 def test_each_address_form_keeps_what_identifies_the_profile(pasted, platform, handle, url):
