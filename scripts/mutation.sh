@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 
 # The validator of the archival packages lives in its own virtualenv beside the project.
 export EARK_VALIDATOR_PYTHON="${EARK_VALIDATOR_PYTHON:-$PWD/.venv-eark/bin/python}"
-# The property tests that run ten thousand examples run a tenth of them for each mutant.
+# The property tests with the most examples run a tenth of them for each mutant.
 export PROPERTY_EXAMPLES_SCALE=0.1
 # The embedded SQLite default: a PostgreSQL test database would be made afresh for each mutant.
 unset DATABASE_URL
