@@ -371,3 +371,13 @@ def test_a_flag_of_a_kind_no_longer_known_is_shown_as_it_was_stored():
     assert flag_label({"kind": "email", "masked": "a…@example.se"}) == "E-postadress: a…@example.se"
     assert flag_label({"kind": "iban", "masked": "SE45…"}) == "iban: SE45…"
     assert flag_label({}) == ": "
+
+
+def test_a_samordningsnummer_for_a_leap_day_is_found_only_in_a_leap_year():
+    with time_machine.travel(dt.datetime(2026, 6, 1, 12, tzinfo=dt.UTC), tick=False):
+        # Born 29 February 1996: the day is 29 + 60.
+        assert kinds("960289-1237") == [SAMORDNINGSNUMMER]
+        assert kinds("19960289-1237") == [SAMORDNINGSNUMMER]
+        # 2002 had no 29 February.
+        assert kinds("020289-1230") == []
+        assert kinds("960229-1230") == [PERSONNUMMER]
