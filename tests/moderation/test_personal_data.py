@@ -381,3 +381,16 @@ def test_a_samordningsnummer_for_a_leap_day_is_found_only_in_a_leap_year():
         # 2002 had no 29 February.
         assert SAMORDNINGSNUMMER not in kinds("020289-1230")
         assert kinds("960229-1230") == [PERSONNUMMER]
+
+
+def test_a_phone_number_after_a_personnummer_that_also_reads_as_one_is_kept():
+    # 050101-1233 is a child's personnummer that the phone pattern also matches; the mobile
+    # number after it is a phone number of its own.
+    assert findings("050101-1233, ring 070-123 45 67") == [
+        (PERSONNUMMER, "050101-****"),
+        (PHONE, "070-…67"),
+    ]
+
+
+def test_a_phone_number_with_its_digits_spaced_out_is_masked_by_its_last_two_digits():
+    assert findings("Ring 0 7 0 1 2 3 4 5 6 7") == [(PHONE, "0 7 …67")]
