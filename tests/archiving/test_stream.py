@@ -61,6 +61,20 @@ def test_markup_is_escaped_once(text, escaped):
     assert escape(text) == escaped
 
 
+@pytest.mark.parametrize(
+    ("value", "quoted"),
+    [
+        ('Säg "hej"', '"Säg &quot;hej&quot;"'),
+        ("rad ett\nrad två", '"rad ett&#10;rad två"'),
+        ("rad ett\r", '"rad ett&#13;"'),
+        ("kolumn\tkolumn", '"kolumn&#9;kolumn"'),
+    ],
+)
+def test_each_character_an_attribute_would_lose_is_kept_as_a_reference(value, quoted):
+    assert quoteattr(value) == quoted
+    assert etree.fromstring(f"<a v={quoted}/>").get("v") == value
+
+
 def test_an_attribute_value_keeps_quotes_and_line_breaks_as_text():
     value = 'Säg "hej" & <gå>\nrad två\r\tflik'
     quoted = quoteattr(value)
@@ -170,7 +184,7 @@ def test_the_xml_writer_writes_indented_escaped_well_formed_xml(tmp_path):
         w.element("tal", 7, {"typ": "heltal"})
         w.optional("saknas", None)
         w.optional("tom", "")
-        w.optional("datum", "2026-01-02")
+        w.optional("datum", "2026-01-02", {"typ": "dag"})
         with w.block("inlagg"):
             w.element("text", "rad\x07")
     out.close()
@@ -181,7 +195,7 @@ def test_the_xml_writer_writes_indented_escaped_well_formed_xml(tmp_path):
         "  <namn>&lt;b&gt;Haparanda&lt;/b&gt;</namn>\n"
         "  <tomt/>\n"
         '  <tal typ="heltal">7</tal>\n'
-        "  <datum>2026-01-02</datum>\n"
+        '  <datum typ="dag">2026-01-02</datum>\n'
         "  <inlagg>\n"
         "    <text>rad\ufffd</text>\n"
         "  </inlagg>\n"
