@@ -488,3 +488,12 @@ def test_a_second_shortcut_with_its_own_key_is_accepted():
             {"name": "Ta bort", "key": "r", "path": ["regler"]},
         )
     )
+
+
+def test_every_broken_shortcut_is_named_not_only_the_first():
+    with pytest.raises(InvalidTree) as caught:
+        validate_tree(with_shortcuts("Beröm", {"name": "Tom", "key": "x", "path": []}))
+    assert caught.value.errors == [
+        "Snabbval 1 måste vara ett objekt.",
+        "Snabbvalet Tom behöver en lista med svar.",
+    ]
