@@ -497,3 +497,35 @@ def test_every_broken_shortcut_is_named_not_only_the_first():
         "Snabbval 1 måste vara ett objekt.",
         "Snabbvalet Tom behöver en lista med svar.",
     ]
+
+
+def test_every_broken_question_is_named_not_only_the_first():
+    tree = {
+        "start": "q",
+        "nodes": {
+            "q": {"question": "", "answers": [answer("ja", goto="r")]},
+            "r": {"question": "R?", "answers": []},
+            "s": {"question": "S?", "answers": [answer("ja", goto="okand")]},
+        },
+    }
+    with pytest.raises(InvalidTree) as caught:
+        validate_tree(tree)
+    assert caught.value.errors == [
+        "Frågan q saknar text.",
+        "Frågan r saknar svar.",
+        "Svaret ja på s leder till en okänd fråga.",
+    ]
+
+
+def test_a_shortcut_without_answers_does_not_hide_the_next_ones_faults():
+    with pytest.raises(InvalidTree) as caught:
+        validate_tree(
+            with_shortcuts(
+                {"name": "Tom", "key": "x", "path": []},
+                {"name": "Fel", "key": "f", "path": ["kanske"]},
+            )
+        )
+    assert caught.value.errors == [
+        "Snabbvalet Tom behöver en lista med svar.",
+        "Snabbvalet Fel följer inte frågorna fram till ett utfall.",
+    ]
