@@ -529,3 +529,13 @@ def test_a_shortcut_without_answers_does_not_hide_the_next_ones_faults():
         "Snabbvalet Tom behöver en lista med svar.",
         "Snabbvalet Fel följer inte frågorna fram till ett utfall.",
     ]
+
+
+def test_an_answer_without_a_label_does_not_hide_the_next_answers_fault():
+    tree = one_question({"key": "ja", "outcome": "answer"}, answer("nej", goto="okand"))
+    with pytest.raises(InvalidTree) as caught:
+        validate_tree(tree)
+    assert caught.value.errors == [
+        "Ett svar på q saknar nyckel eller etikett.",
+        "Svaret nej på q leder till en okänd fråga.",
+    ]
