@@ -406,12 +406,16 @@ def test_a_walks_preset_is_a_copy_the_form_may_change():
     assert walk(DEFAULT_TREE, ["ja"]).preset == {}
 
 
-@pytest.mark.parametrize("answers", [["kanske"], ["ja", "nej"], ["nej", "ja", "ja"]])
-def test_answers_that_do_not_fit_the_questions_are_refused(answers):
+@pytest.mark.parametrize(
+    ("answers", "misfit"),
+    [(["kanske"], "kanske"), (["ja", "nej"], "ja"), (["nej", "ja", "ja"], "ja")],
+)
+def test_answers_that_do_not_fit_the_questions_are_refused_naming_the_answer(answers, misfit):
     from moderation.response_model import InvalidPath, walk
 
-    with pytest.raises(InvalidPath):
+    with pytest.raises(InvalidPath) as caught:
         walk(DEFAULT_TREE, answers)
+    assert caught.value.args == (misfit,)
 
 
 def test_a_shortcut_that_no_longer_fits_is_left_out_not_offered():
@@ -423,8 +427,12 @@ def test_a_shortcut_that_no_longer_fits_is_left_out_not_offered():
         {"name": "Fel", "key": "f", "path": ["kanske"]},
         {"name": "Trasig", "key": "x"},
         {"name": "Fel typ", "key": "y", "path": 5},
+        {"name": "Ta bort", "key": "r", "path": ["regler"]},
     )
-    assert [(s["name"], s["outcome"]) for s in shortcuts_of(tree)] == [("Tacka", "thank")]
+    assert [(s["name"], s["outcome"]) for s in shortcuts_of(tree)] == [
+        ("Tacka", "thank"),
+        ("Ta bort", "remove"),
+    ]
     assert shortcuts_of(tree_with(lambda t: t.pop("shortcuts"))) == []
     # A model published before shortcuts existed validates without them.
     validate_tree(tree_with(lambda t: t.pop("shortcuts")))
