@@ -379,6 +379,13 @@ def test_it_refuses_what_is_not_a_profile_address_and_says_why(pasted, message):
             "Adressen får inte innehålla användarnamn eller lösenord före domännamnet.",
         ),
         ("https://www.facebook.com:8443/x", "Adressen får inte innehålla något portnummer."),
+        ("", "Klistra in adressen till kontots profilsida, till exempel en Facebooksida."),
+        (
+            "@haparandastad",
+            "Klistra in adressen till kontots profilsida, till exempel en Facebooksida.",
+        ),
+        ("inte en adress", "Det är inte en webbadress."),
+        ("https:www.facebook.com/haparandastad", "Det är inte en webbadress."),
     ],
 )
 def test_the_person_who_typed_it_is_told_why_in_swedish(pasted, swedish):
