@@ -503,6 +503,19 @@ def test_the_person_who_typed_it_is_told_why_in_swedish(pasted, swedish):
             "https://www.threads.net/@haparanda.stad",
         ),
         case("  x.com/Haparanda  ", "x", "haparanda", "https://x.com/haparanda"),
+        # YouTube names and handles may hold letters of any script.
+        case(
+            "https://www.youtube.com/@HaaparannanKaupunkiÄÖ",
+            "youtube",
+            "@haaparannankaupunkiäö",
+            "https://www.youtube.com/@haaparannankaupunkiäö",
+        ),
+        case(
+            "https://www.youtube.com/c/Haaparanta-Tornionlaakso-Ä",
+            "youtube",
+            "haaparanta-tornionlaakso-ä",
+            "https://www.youtube.com/c/haaparanta-tornionlaakso-ä",
+        ),
         case("https://www.facebook.com:80/haparandastad", "facebook", "haparandastad", FB),
         case(
             "https://www.facebook.com/pages/Category/Library/Stadsbiblioteket-123456789012",
@@ -562,6 +575,8 @@ def test_each_address_form_keeps_what_identifies_the_profile(pasted, platform, h
         ("https://www.youtube.com/user/haparanda!", NOT_PROFILE),
         ("https://www.youtube.com/channel/UCabc!", NOT_PROFILE),
         ("https://www.youtube.com/playlist/haparanda", NOT_PROFILE),
+        ("https://www.youtube.com/@hap!randa", NOT_PROFILE),
+        ("https://www.youtube.com/c/hap!randa", NOT_PROFILE),
         ("https://studio.youtube.com/@haparanda", NOT_PROFILE),
         ("https://mastodon.nu/@hap!randa", GENERIC),
         ("https://mastodon.nu/@haparanda@localhost", INTERNAL),
@@ -618,6 +633,9 @@ def test_the_refusal_names_the_platform_and_the_scheme_that_was_typed():
         ("mastodon.social", "mastodon", "https://mastodon.nu/@haparanda", False),
         ("", "other", "https://haparanda.se", False),
         ("www.haparanda.se", "other", "https://haparanda.se/kommun", True),
+        ("haparanda.se", "other", "https://www.haparanda.se/kommun", True),
+        ("HAPARANDA.SE", "other", "https://WWW.Haparanda.se/kommun", True),
+        ("visit.haparanda.se", "other", "https://www.haparanda.se/kommun", False),
     ],
 )
 def test_a_posted_reply_is_on_the_accounts_platform(host, platform, account_url, on_platform):
