@@ -503,6 +503,12 @@ def test_the_person_who_typed_it_is_told_why_in_swedish(pasted, swedish):
             "https://www.threads.net/@haparanda.stad",
         ),
         case("  x.com/Haparanda  ", "x", "haparanda", "https://x.com/haparanda"),
+        case(
+            "https://mastodon.nu/@Haparanda@SOCIAL.BOX",
+            "mastodon",
+            "@haparanda@social.box",
+            "https://social.box/@haparanda",
+        ),
         # YouTube names and handles may hold letters of any script.
         case(
             "https://www.youtube.com/@HaaparannanKaupunkiÄÖ",
@@ -580,6 +586,9 @@ def test_each_address_form_keeps_what_identifies_the_profile(pasted, platform, h
         ("https://studio.youtube.com/@haparanda", NOT_PROFILE),
         ("https://mastodon.nu/@hap!randa", GENERIC),
         ("https://mastodon.nu/@haparanda@localhost", INTERNAL),
+        ("https://mastodon.nu/@haparanda@intranet", INTERNAL),
+        ("https://www.facebook.com/hap\x7frandastad", NOT_WEB),
+        ("https://www.haparanda.se/kommun\x7f", NOT_WEB),
         ("https://mastodon.nu/@haparanda@192.168.0.1", INTERNAL),
         ("@haparanda@mastodon.local", INTERNAL),
         ("http://0x7f.1/@haparanda", INTERNAL),
