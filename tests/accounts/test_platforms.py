@@ -587,6 +587,8 @@ def test_each_address_form_keeps_what_identifies_the_profile(pasted, platform, h
         ("https://mastodon.nu/@hap!randa", GENERIC),
         ("https://mastodon.nu/@haparanda@localhost", INTERNAL),
         ("https://mastodon.nu/@haparanda@intranet", INTERNAL),
+        ("kommun@haparanda.se/", E_MAIL),
+        ("https:///haparandastad", NOT_WEB),
         ("https://www.facebook.com/hap\x7frandastad", NOT_WEB),
         ("https://www.haparanda.se/kommun\x7f", NOT_WEB),
         ("https://mastodon.nu/@haparanda@192.168.0.1", INTERNAL),
