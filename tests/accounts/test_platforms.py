@@ -410,6 +410,12 @@ def test_the_person_who_typed_it_is_told_why_in_swedish(pasted, swedish):
         ),
         case("https://haparanda.se/", "other", "haparanda.se", "https://haparanda.se"),
         case(
+            "https://www.haparanda.se/TAXI",
+            "other",
+            "haparanda.se/TAXI",
+            "https://haparanda.se/TAXI",
+        ),
+        case(
             "https://visit.haparanda.se/sv/evenemang/",
             "other",
             "visit.haparanda.se/sv/evenemang",
