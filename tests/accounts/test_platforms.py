@@ -410,10 +410,10 @@ def test_the_person_who_typed_it_is_told_why_in_swedish(pasted, swedish):
         ),
         case("https://haparanda.se/", "other", "haparanda.se", "https://haparanda.se"),
         case(
-            "https://www.haparanda.se/TAXI",
+            "https://www.haparanda.se/FAX",
             "other",
-            "haparanda.se/TAXI",
-            "https://haparanda.se/TAXI",
+            "haparanda.se/FAX",
+            "https://haparanda.se/FAX",
         ),
         case(
             "https://visit.haparanda.se/sv/evenemang/",
