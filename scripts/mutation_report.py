@@ -53,8 +53,7 @@ def main(argv: list[str]) -> int:
             print(f"| {module} | – | – | not run |")
             continue
         killed = sum(code in KILLED for code in codes.values())
-        score = killed * 100 // len(codes)
-        print(f"| {module} | {len(codes)} | {killed} | {score} % |")
+        print(f"| {module} | {len(codes)} | {killed} | {killed * 100 / len(codes):.1f} % |")
     return 0
 
 
