@@ -5,8 +5,8 @@
 # Each mutant runs against the tests that call the mutated function, among the tests chosen for
 # the module in pyproject.toml ([tool.haparanda_social.mutation]). The tests share one SQLite
 # file (var/test-db.sqlite3 inside mutants/), so mutants run one at a time. mutmut keeps its copy
-# of the project and its results in mutants/ (git-ignored); a second run only retries what
-# changed. scripts/mutation_report.py prints the table for the README.
+# of the project and its results in mutants/ (git-ignored); each run tries every mutant of the
+# module again. scripts/mutation_report.py prints the table for the README.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
