@@ -1,4 +1,4 @@
-.PHONY: run test lint format messages bench
+.PHONY: run test lint format messages bench mutation
 
 run:  ## set up and start the app with demo data on the embedded default
 	bash scripts/run.sh
@@ -18,3 +18,6 @@ bench:  ## app pages side by side with a bare Django page (PostgreSQL, Redis, wr
 messages:  ## extract and compile translations (Swedish is the default language)
 	.venv/bin/python manage.py makemessages -l sv -l en --ignore=.venv --ignore=staticfiles
 	.venv/bin/python manage.py compilemessages --ignore=.venv
+
+mutation:  ## mutation testing of the modules that decide (MODULE=moderation/workdays.py for one)
+	MODULE=$(MODULE) bash scripts/mutation.sh

@@ -204,3 +204,27 @@ def outsider_client(outsider):
 @pytest.fixture
 def anonymous_client():
     return Client()
+
+
+def _run_in_zone(monkeypatch, zone):
+    import time
+
+    monkeypatch.setenv("TZ", zone)
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.fixture
+def server_in_auckland(monkeypatch):
+    """The process runs in New Zealand's zone, as a server far from UTC would: a date or time
+    taken in the server's zone instead of Stockholm's, or written in local time instead of UTC,
+    then shows on any machine (CI also runs the whole suite so)."""
+    yield from _run_in_zone(monkeypatch, "Pacific/Auckland")
+
+
+@pytest.fixture
+def server_in_california(monkeypatch):
+    """The process runs west of UTC, where Haparanda's morning is still the evening before."""
+    yield from _run_in_zone(monkeypatch, "America/Los_Angeles")

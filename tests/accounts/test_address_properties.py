@@ -8,6 +8,7 @@ JSON, as a visitor's browser or a journalist's script would send it.
 """
 
 import importlib
+import os
 import string
 
 import pytest
@@ -289,8 +290,9 @@ def _lookup(client, pasted):
     return html_response.content.decode(), json_response.json()
 
 
+# Mutation runs (scripts/mutation.sh) take a tenth: each surviving mutant runs these again.
 EXAMPLES = settings(
-    max_examples=250,
+    max_examples=int(250 * float(os.environ.get("PROPERTY_EXAMPLES_SCALE", "1"))),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

@@ -379,6 +379,13 @@ def test_it_refuses_what_is_not_a_profile_address_and_says_why(pasted, message):
             "Adressen får inte innehålla användarnamn eller lösenord före domännamnet.",
         ),
         ("https://www.facebook.com:8443/x", "Adressen får inte innehålla något portnummer."),
+        ("", "Klistra in adressen till kontots profilsida, till exempel en Facebooksida."),
+        (
+            "@haparandastad",
+            "Klistra in adressen till kontots profilsida, till exempel en Facebooksida.",
+        ),
+        ("inte en adress", "Det är inte en webbadress."),
+        ("https:www.facebook.com/haparandastad", "Det är inte en webbadress."),
     ],
 )
 def test_the_person_who_typed_it_is_told_why_in_swedish(pasted, swedish):
@@ -386,3 +393,269 @@ def test_the_person_who_typed_it_is_told_why_in_swedish(pasted, swedish):
         parse_profile_url(pasted)
     with translation.override("sv"):
         assert caught.value.messages == [swedish]
+
+
+# --- Issue #18: what a wrong reading would let through ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("pasted", "platform", "handle", "url"),
+    [
+        # A one-segment address on another site is that site's page, not a Mastodon account.
+        case(
+            "https://www.haparanda.se/kommun",
+            "other",
+            "haparanda.se/kommun",
+            "https://haparanda.se/kommun",
+        ),
+        case("https://haparanda.se/", "other", "haparanda.se", "https://haparanda.se"),
+        case(
+            "https://www.haparanda.se/FAX",
+            "other",
+            "haparanda.se/FAX",
+            "https://haparanda.se/FAX",
+        ),
+        case(
+            "https://visit.haparanda.se/sv/evenemang/",
+            "other",
+            "visit.haparanda.se/sv/evenemang",
+            "https://visit.haparanda.se/sv/evenemang",
+        ),
+        # Mastodon needs the @ of an account's address.
+        case(
+            "https://social.haparanda.se/@Kultur.Fritid",
+            "mastodon",
+            "@kultur.fritid@social.haparanda.se",
+            "https://social.haparanda.se/@kultur.fritid",
+        ),
+        # YouTube's custom and legacy addresses keep their kind: /c/ and /user/ are different.
+        case(
+            "https://m.youtube.com/c/Haparanda-Stad",
+            "youtube",
+            "haparanda-stad",
+            "https://www.youtube.com/c/haparanda-stad",
+        ),
+        case(
+            "https://youtube.com/user/haparandakommun/videos",
+            "youtube",
+            "haparandakommun",
+            "https://www.youtube.com/user/haparandakommun",
+        ),
+        case(
+            "https://www.youtube.com/@Haparanda.Stad",
+            "youtube",
+            "@haparanda.stad",
+            "https://www.youtube.com/@haparanda.stad",
+        ),
+        # Facebook's /pages/Name/123: the number, not the name, is the page.
+        case(
+            "https://www.facebook.com/pages/Haparanda-Bibliotek/123456789012",
+            "facebook",
+            "123456789012",
+            "https://www.facebook.com/profile.php?id=123456789012",
+        ),
+        case(
+            "https://www.facebook.com/pages/category/Library/Stadsbiblioteket-123456789012",
+            "facebook",
+            "123456789012",
+            "https://www.facebook.com/profile.php?id=123456789012",
+        ),
+        case(
+            "https://www.facebook.com/p/123456789012/",
+            "facebook",
+            "123456789012",
+            "https://www.facebook.com/profile.php?id=123456789012",
+        ),
+        case(
+            "https://www.facebook.com/profile.php?id=123&id=123",
+            "facebook",
+            "123",
+            "https://www.facebook.com/profile.php?id=123",
+        ),
+        case(
+            "https://www.facebook.com/pg/Haparanda-Stad-123456789012/about",
+            "facebook",
+            "123456789012",
+            "https://www.facebook.com/profile.php?id=123456789012",
+        ),
+        case(
+            "https://da-dk.facebook.com/haparandastad",
+            "facebook",
+            "haparandastad",
+            "https://www.facebook.com/haparandastad",
+        ),
+        case(
+            "https://fi.linkedin.com/in/Anna-Andersson",
+            "linkedin",
+            "anna-andersson",
+            "https://www.linkedin.com/in/anna-andersson",
+        ),
+        case(
+            "https://www.linkedin.com/school/haparanda-gymnasium/",
+            "linkedin",
+            "haparanda-gymnasium",
+            "https://www.linkedin.com/school/haparanda-gymnasium",
+        ),
+        case(
+            "https://www.instagram.com/haparanda_stad/reels/",
+            "instagram",
+            "haparanda_stad",
+            "https://www.instagram.com/haparanda_stad",
+        ),
+        case(
+            "https://www.threads.net/@haparanda.stad/post/1",
+            "threads",
+            "@haparanda.stad",
+            "https://www.threads.net/@haparanda.stad",
+        ),
+        case("  x.com/Haparanda  ", "x", "haparanda", "https://x.com/haparanda"),
+        case(
+            "https://mastodon.nu/@Haparanda@SOCIAL.BOX",
+            "mastodon",
+            "@haparanda@social.box",
+            "https://social.box/@haparanda",
+        ),
+        # YouTube names and handles may hold letters of any script.
+        case(
+            "https://www.youtube.com/@HaaparannanKaupunkiÄÖ",
+            "youtube",
+            "@haaparannankaupunkiäö",
+            "https://www.youtube.com/@haaparannankaupunkiäö",
+        ),
+        case(
+            "https://www.youtube.com/c/Haaparanta-Tornionlaakso-Ä",
+            "youtube",
+            "haaparanta-tornionlaakso-ä",
+            "https://www.youtube.com/c/haaparanta-tornionlaakso-ä",
+        ),
+        case("https://www.facebook.com:80/haparandastad", "facebook", "haparandastad", FB),
+        case(
+            "https://www.facebook.com/pages/Category/Library/Stadsbiblioteket-123456789012",
+            "facebook",
+            "123456789012",
+            "https://www.facebook.com/profile.php?id=123456789012",
+        ),
+        case(
+            "https://www.facebook.com/PROFILE.PHP?id=123456789012",
+            "facebook",
+            "123456789012",
+            "https://www.facebook.com/profile.php?id=123456789012",
+        ),
+        case(
+            "https://WWW.LinkedIn.com/Company/Haparanda-Stad",
+            "linkedin",
+            "haparanda-stad",
+            "https://www.linkedin.com/company/haparanda-stad",
+        ),
+    ],
+)
+def test_each_address_form_keeps_what_identifies_the_profile(pasted, platform, handle, url):
+    parsed = parse_profile_url(pasted)
+    assert (parsed.platform, parsed.handle, parsed.url) == (platform, handle, url)
+
+
+@pytest.mark.parametrize(
+    ("pasted", "message"),
+    [
+        (None, GENERIC),
+        ("   ", GENERIC),
+        ("https://www.facebook.com/pages/category/Library/", NOT_PROFILE),
+        ("https://www.facebook.com/pages/category/Library/Stadsbiblioteket/", NOT_PROFILE),
+        ("https://www.facebook.com/p/", NOT_PROFILE),
+        ("https://www.facebook.com/p/Haparanda-Stad/", NOT_PROFILE),
+        ("https://www.facebook.com/profile.php?id=abc", NOT_PROFILE),
+        ("https://www.facebook.com/people/Haparanda/123456789012345678901/", NOT_PROFILE),
+        ("https://www.facebook.com/pg", NOT_PROFILE),
+        ("https://www.facebook.com/Events", NOT_PROFILE),
+        ("https://www.facebook.com/haparanda!stad", NOT_PROFILE),
+        ("https://sv-se.m.facebook.com/haparandastad", NOT_PROFILE),
+        ("https://se.facebook.com/haparandastad", NOT_PROFILE),
+        ("https://sv-se.linkedin.com/company/haparanda", NOT_PROFILE),
+        ("https://www.linkedin.com/company/", NOT_PROFILE),
+        ("https://www.linkedin.com/groups/haparanda", NOT_PROFILE),
+        ("https://www.linkedin.com/company/hap@randa", NOT_PROFILE),
+        ("https://www.instagram.com/", NOT_PROFILE),
+        ("https://www.instagram.com/_u/", NOT_PROFILE),
+        ("https://www.instagram.com/explore/", NOT_PROFILE),
+        ("https://www.instagram.com/@haparandastad", NOT_PROFILE),
+        ("https://x.com/haparanda_stad_kommun", NOT_PROFILE),
+        ("https://x.com/home", NOT_PROFILE),
+        ("https://www.threads.net/haparandastad", NOT_PROFILE),
+        ("https://www.tiktok.com/@", NOT_PROFILE),
+        ("https://www.youtube.com/", NOT_PROFILE),
+        ("https://www.youtube.com/c/", NOT_PROFILE),
+        ("https://www.youtube.com/user/haparanda!", NOT_PROFILE),
+        ("https://www.youtube.com/channel/UCabc!", NOT_PROFILE),
+        ("https://www.youtube.com/playlist/haparanda", NOT_PROFILE),
+        ("https://www.youtube.com/@hap!randa", NOT_PROFILE),
+        ("https://www.youtube.com/c/hap!randa", NOT_PROFILE),
+        ("https://studio.youtube.com/@haparanda", NOT_PROFILE),
+        ("https://mastodon.nu/@hap!randa", GENERIC),
+        ("https://mastodon.nu/@haparanda@localhost", INTERNAL),
+        ("https://mastodon.nu/@haparanda@intranet", INTERNAL),
+        ("kommun@haparanda.se/", E_MAIL),
+        ("https:///haparandastad", NOT_WEB),
+        ("https://www.facebook.com/hap\x7frandastad", NOT_WEB),
+        ("https://www.haparanda.se/kommun\x7f", NOT_WEB),
+        ("https://mastodon.nu/@haparanda@192.168.0.1", INTERNAL),
+        ("@haparanda@mastodon.local", INTERNAL),
+        ("http://0x7f.1/@haparanda", INTERNAL),
+        ("http://127.1/haparanda", INTERNAL),
+        ("https://www.facebook.com:80/haparandastad\x00", NOT_WEB),
+        ("https://www.face\x7fbook.com/haparandastad", NOT_WEB),
+        ("https://www.facebook.com:abc/haparandastad", NOT_WEB),
+        ("https://www.facebook.com:99999/haparandastad", NOT_WEB),
+        ("https://-.example.se/haparanda", NOT_WEB),
+        ("https://haparanda..se/x", NOT_WEB),
+        ("www.facebook.com@evil.example.com/x", LOGIN),
+        ("https://www.facebook.com:8080/haparandastad", PORT),
+    ],
+)
+def test_more_that_is_not_a_profile_address_is_refused_with_its_reason(pasted, message):
+    with translation.override("en"), pytest.raises(ValidationError) as caught:
+        parse_profile_url(pasted)
+    assert caught.value.code == "invalid_profile_url"
+    with translation.override("en"):
+        (text,) = caught.value.messages
+    assert message in text
+
+
+def test_the_refusal_names_the_platform_and_the_scheme_that_was_typed():
+    with translation.override("en"), pytest.raises(ValidationError) as caught:
+        parse_profile_url("https://www.youtube.com/watch?v=abc")
+    with translation.override("en"):
+        assert "on YouTube." in caught.value.messages[0]
+    with translation.override("en"), pytest.raises(ValidationError) as caught:
+        parse_profile_url("gopher://haparanda.se/" + "x" * 5)
+    with translation.override("en"):
+        assert "not addresses beginning with “gopher:”." in caught.value.messages[0]
+    with translation.override("en"), pytest.raises(ValidationError) as caught:
+        parse_profile_url("a" * 40 + "://haparanda.se/")
+    with translation.override("en"):
+        assert f"beginning with “{'a' * 20}:”." in caught.value.messages[0]
+
+
+@pytest.mark.parametrize(
+    ("host", "platform", "account_url", "on_platform"),
+    [
+        ("www.facebook.com", "facebook", "https://www.facebook.com/haparandastad", True),
+        ("m.facebook.com", "facebook", "https://www.facebook.com/haparandastad", True),
+        ("sv-se.facebook.com", "facebook", "https://www.facebook.com/haparandastad", True),
+        ("WWW.FACEBOOK.COM.", "facebook", "https://www.facebook.com/haparandastad", True),
+        ("www.instagram.com", "facebook", "https://www.facebook.com/haparandastad", False),
+        ("evil-facebook.com", "facebook", "https://www.facebook.com/haparandastad", False),
+        ("developers.facebook.com", "facebook", "https://www.facebook.com/haparandastad", False),
+        ("mastodon.nu", "mastodon", "https://mastodon.nu/@haparanda", True),
+        ("www.mastodon.nu", "mastodon", "https://mastodon.nu/@haparanda", True),
+        ("mastodon.social", "mastodon", "https://mastodon.nu/@haparanda", False),
+        ("", "other", "https://haparanda.se", False),
+        ("www.haparanda.se", "other", "https://haparanda.se/kommun", True),
+        ("haparanda.se", "other", "https://www.haparanda.se/kommun", True),
+        ("HAPARANDA.SE", "other", "https://WWW.Haparanda.se/kommun", True),
+        ("visit.haparanda.se", "other", "https://www.haparanda.se/kommun", False),
+    ],
+)
+def test_a_posted_reply_is_on_the_accounts_platform(host, platform, account_url, on_platform):
+    from accounts.platforms import is_platform_host
+
+    assert is_platform_host(host, platform=platform, account_url=account_url) is on_platform

@@ -226,8 +226,16 @@ def test_the_applicant_edits_a_draft(owner_client, draft_account):
 
 
 def test_a_deputy_cannot_edit_the_application(deputy_client, submitted_account):
-    response = deputy_client.get(reverse("accounts:account_edit", args=[submitted_account.pk]))
+    url = reverse("accounts:account_edit", args=[submitted_account.pk])
+    assert deputy_client.get(url).status_code == 403
+    purpose = submitted_account.purpose
+    response = deputy_client.post(
+        url, {"department": submitted_account.department_id, "purpose": "Ändrat av ersättaren."}
+    )
     assert response.status_code == 403
+    submitted_account.refresh_from_db()
+    assert submitted_account.purpose == purpose
+    assert not submitted_account.decisions.exists()
 
 
 def test_submitting_without_people_shows_what_is_missing(owner_client, draft_account):
@@ -485,6 +493,10 @@ def test_a_deputy_cannot_end_roles(deputy_client, administrator, active_account)
         {f"end{role.pk}-comment": "Slutar."},
     )
     assert response.status_code == 403
+    role.refresh_from_db()
+    assert role.is_current
+    assert active_account.roles.current().filter(user=administrator).exists()
+    assert not active_account.decisions.exists()
 
 
 def test_the_communicator_appoints_an_administrator(
@@ -547,6 +559,10 @@ def test_the_owner_edits_an_active_accounts_details(owner_client, active_account
     assert response.status_code == 302
     decision = active_account.decisions.get()
     assert decision.details["fields"] == ["plan"]
+    active_account.refresh_from_db()
+    assert active_account.plan == "Ny plan."
+    assert active_account.status == AccountStatus.ACTIVE
+    assert decision.comment == "Uppdaterad."
 
 
 def test_closing_in_the_browser_ends_closed(

@@ -4,8 +4,10 @@ import dataclasses
 
 import pytest
 from django.template.loader import render_to_string
+from django.utils import timezone
 
 from archiving import services
+from archiving.models import Snapshot, SnapshotStatus
 from archiving.selectors import public_snapshots_for
 
 from .factories import approve_in_the_past, pending_snapshot
@@ -53,6 +55,14 @@ def test_public_include_shows_kind_period_date_and_checksum_but_no_link(account)
     assert "/arkiv/" not in html
 
 
-def test_an_unapproved_account_shows_no_snapshots(submitted_account):
-    pending_snapshot(submitted_account)
+def test_an_unapproved_account_shows_no_snapshots(submitted_account, account):
+    # The same complete snapshot on each: only the approved account's is listed.
+    for each in (submitted_account, account):
+        Snapshot.objects.filter(pk=pending_snapshot(each).pk).update(
+            status=SnapshotStatus.COMPLETE,
+            sha256=f"{each.pk:064d}",
+            size=1,
+            completed_at=timezone.now(),
+        )
     assert public_snapshots_for(submitted_account) == []
+    assert [s.sha256 for s in public_snapshots_for(account)] == [f"{account.pk:064d}"]

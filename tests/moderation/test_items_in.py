@@ -70,7 +70,12 @@ def test_an_outsider_cannot_register_on_anothers_account(outsider_client, active
 
 
 def test_anonymous_cannot_register(anonymous_client, active_account):
-    assert anonymous_client.get(REGISTER).status_code == 302
+    response = anonymous_client.get(REGISTER)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+    response = anonymous_client.post(REGISTER, register_data(active_account))
+    assert response["Location"].startswith(reverse("login"))
+    assert not Item.objects.exists()
 
 
 # --- File import -----------------------------------------------------------------------------

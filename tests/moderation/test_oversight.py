@@ -169,7 +169,9 @@ def test_an_outsider_cannot_see_the_statistics(outsider_client, active_account):
 
 def test_anonymous_is_sent_to_login_from_the_statistics(anonymous_client, active_account):
     url = reverse("moderation:account_stats", args=[active_account.pk])
-    assert anonymous_client.get(url).status_code == 302
+    response = anonymous_client.get(url)
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('login')}?next={url}"
 
 
 def test_times_are_aware(active_account):

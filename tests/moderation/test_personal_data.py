@@ -1,8 +1,10 @@
 """R16: personnummer, samordningsnummer, e-mail and phone numbers are found; near misses are not."""
 
 import datetime as dt
+import os
 
 import pytest
+import time_machine
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from stdnum import exceptions as stdnum_exceptions
@@ -130,6 +132,8 @@ def test_a_phone_number_written_with_an_en_dash_is_a_phone_number():
 # number is valid; a samordningsnummer is valid when the date 60 days back is (stdnum does not
 # know them) and its own check digit holds.
 
+# Mutation runs (scripts/mutation.sh) take a tenth: each surviving mutant runs these again.
+SCALE = float(os.environ.get("PROPERTY_EXAMPLES_SCALE", "1"))
 SEPARATORS = ["", "-", "+", " ", "\u2013", "\u2212", "\u2011", "\u2010", "\u00a0", "\u202f"]
 PREFIXES = [
     "",
@@ -200,7 +204,7 @@ identity_number = st.builds(
 )
 
 
-@settings(max_examples=10_000, deadline=None)
+@settings(max_examples=int(10_000 * SCALE), deadline=None)
 @given(number=identity_number, context=CONTEXTS)
 def test_the_detector_agrees_with_stdnum(number, context):
     head, separator, last4 = number
@@ -219,7 +223,7 @@ def test_the_detector_agrees_with_stdnum(number, context):
         assert found == [], text  # a wrong check digit or date is not an identity number
 
 
-@settings(max_examples=2_000, deadline=None)
+@settings(max_examples=int(2_000 * SCALE), deadline=None)
 @given(number=identity_number, wrong_by=st.integers(1, 9))
 def test_a_wrong_check_digit_is_never_a_personnummer(number, wrong_by):
     head, separator, last4 = number
@@ -240,3 +244,153 @@ def test_a_number_in_full_width_digits_is_found_and_masked_in_ordinary_ones(text
     (finding,) = find_personal_data(text)
     assert finding.kind == kind
     assert finding.masked.startswith("1212")
+
+
+# --- What the person triaging relies on, case by case (issue #18) -------------------------------
+
+
+def findings(text):
+    return [(f.kind, f.masked) for f in find_personal_data(text)]
+
+
+def test_a_samordningsnummer_with_a_wrong_check_digit_is_not_flagged():
+    assert kinds("samordningsnummer 19121272-1219") == [SAMORDNINGSNUMMER]
+    assert kinds("samordningsnummer 19121272-1218") == []
+    assert kinds("121272-1210") == []
+
+
+def test_a_samordningsnummer_for_the_first_of_the_month_is_found():
+    # 1990-01-01 with 60 added to the day: 61. Day 60 would be the 0th, which is no date.
+    assert kinds("9001611236") == [SAMORDNINGSNUMMER]
+    assert kinds("121260-1239") == []
+
+
+def test_a_centenarians_number_keeps_its_plus_sign_in_the_mask():
+    assert findings("121212+1212") == [(PERSONNUMMER, "121212+****")]
+    assert findings("121272+1219") == [(SAMORDNINGSNUMMER, "121272+****")]
+
+
+def test_a_ten_digit_number_is_read_in_the_latest_century_that_is_not_in_the_future():
+    # 29 February exists in 2000 but not in 1900: with a plus sign the person is over a
+    # hundred, born in 1900, and there was no such day.
+    with time_machine.travel(dt.datetime(2026, 6, 1, 12, tzinfo=dt.UTC), tick=False):
+        assert kinds("000229-1235") == [PERSONNUMMER]
+        assert kinds("000229+1235") == []
+        assert kinds("000289-1232") == [SAMORDNINGSNUMMER]
+        assert kinds("000289+1232") == []
+    # In the year 2000, the year 00 is this year, not a hundred years ago.
+    with time_machine.travel(dt.datetime(2000, 6, 1, 12, tzinfo=dt.UTC), tick=False):
+        assert kinds("000229-1235") == [PERSONNUMMER]
+    # In 1999, the year 00 is 1900, which had no 29 February.
+    with time_machine.travel(dt.datetime(1999, 6, 1, 12, tzinfo=dt.UTC), tick=False):
+        assert kinds("000229-1235") == []
+
+
+def test_a_twelve_digit_number_takes_its_century_from_the_number():
+    assert kinds("20000229-1235") == [PERSONNUMMER]
+    assert kinds("19000229-1235") == []
+
+
+def test_a_personnummer_written_with_a_separator_is_not_also_a_phone_number():
+    assert findings("050101-1233") == [(PERSONNUMMER, "050101-****")]
+    assert findings("050101\u20131233") == [(PERSONNUMMER, "050101-****")]
+    assert findings("20050101-1233") == [(PERSONNUMMER, "20050101-****")]
+
+
+def test_a_personnummer_after_a_phone_like_number_is_found():
+    assert findings("Ring 0922-150 00 eller pnr 121212-1212") == [
+        (PERSONNUMMER, "121212-****"),
+        (PHONE, "0922…00"),
+    ]
+
+
+def test_phone_numbers_are_kept_when_the_text_also_holds_an_e_mail_address():
+    assert findings("Mejla a.b@haparanda.se eller ring 0922-150 00, mobil +46 70 123 45 67") == [
+        (EMAIL, "a…@haparanda.se"),
+        (PHONE, "0922…00"),
+        (PHONE, "+46 …67"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("0701234567", "0701…67"),
+        ("070-123 45 67", "070-…67"),
+        ("+46701234567", "+467…67"),
+        ("0046 70 123 45 67", "0046…67"),
+        ("08-123 456 78", "08-1…78"),
+        ("(0922) 150 00", "0922…00"),
+        ("0922 150 00", "0922…00"),
+    ],
+)
+def test_phone_numbers_in_their_written_forms_are_found_and_masked(text, masked):
+    assert findings(f"Ring {text} i dag") == [(PHONE, masked)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ordernummer 7012345678",  # no leading zero
+        "+45 70 123 45 67",  # a Danish number
+        "070-123",  # too short
+        "07012345678901",  # too long: part of a longer run of digits
+        "9070123456",  # a digit before the leading zero
+    ],
+)
+def test_what_is_not_a_swedish_phone_number_is_not_flagged(text):
+    assert kinds(text) == []
+
+
+def test_e_mail_addresses_are_masked_but_keep_their_domain():
+    assert findings("skriv till kommun.info@haparanda.se.") == [(EMAIL, "k…@haparanda.se")]
+    assert kinds("inte en adress: kommun@haparanda") == []
+    assert kinds("@haparandastad på Instagram") == []
+
+
+def test_an_empty_text_has_no_findings():
+    assert find_personal_data("") == []
+    assert find_personal_data(None) == []
+
+
+def test_the_item_page_names_what_was_found_in_swedish(owner_client, active_account):
+    from django.urls import reverse
+
+    from .conftest import make_item
+
+    item = make_item(active_account, text="Mitt pnr är 121212-1212, ring 070-123 45 67")
+    html = owner_client.get(reverse("moderation:item_detail", args=[item.pk])).content.decode()
+    assert "Personnummer: 121212-****" in html
+    assert "Telefonnummer: 070-…67" in html
+    assert item.has_personal_data
+
+
+def test_a_flag_of_a_kind_no_longer_known_is_shown_as_it_was_stored():
+    from moderation.personal_data import flag_label
+
+    assert flag_label({"kind": "email", "masked": "a…@example.se"}) == "E-postadress: a…@example.se"
+    assert flag_label({"kind": "iban", "masked": "SE45…"}) == "iban: SE45…"
+    assert flag_label({}) == ": "
+
+
+def test_a_samordningsnummer_for_a_leap_day_is_found_only_in_a_leap_year():
+    with time_machine.travel(dt.datetime(2026, 6, 1, 12, tzinfo=dt.UTC), tick=False):
+        # Born 29 February 1996: the day is 29 + 60.
+        assert kinds("960289-1237") == [SAMORDNINGSNUMMER]
+        assert kinds("19960289-1237") == [SAMORDNINGSNUMMER]
+        # 2002 had no 29 February.
+        assert SAMORDNINGSNUMMER not in kinds("020289-1230")
+        assert kinds("960229-1230") == [PERSONNUMMER]
+
+
+def test_a_phone_number_after_a_personnummer_that_also_reads_as_one_is_kept():
+    # 050101-1233 is a child's personnummer that the phone pattern also matches; the mobile
+    # number after it is a phone number of its own.
+    assert findings("050101-1233, ring 070-123 45 67") == [
+        (PERSONNUMMER, "050101-****"),
+        (PHONE, "070-…67"),
+    ]
+
+
+def test_a_phone_number_with_its_digits_spaced_out_is_masked_by_its_last_two_digits():
+    assert findings("Ring 0 7 0 1 2 3 4 5 6 7") == [(PHONE, "0 7 …67")]

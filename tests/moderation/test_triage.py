@@ -300,9 +300,15 @@ def test_an_outsider_can_neither_see_nor_triage_an_item(outsider_client, item, r
     assert Item.objects.get(pk=item.pk).status == ItemStatus.NEW
 
 
-def test_anonymous_is_sent_to_login_from_an_item(anonymous_client, item):
-    response = anonymous_client.get(item.get_absolute_url())
+def test_anonymous_is_sent_to_login_from_an_item(anonymous_client, item, response_model):
+    url = item.get_absolute_url()
+    response = anonymous_client.get(url)
     assert response.status_code == 302
+    assert response["Location"] == f"{reverse('login')}?next={url}"
+    triage = reverse("moderation:item_triage", args=[item.pk])
+    response = anonymous_client.post(triage, {"model": 1, "a": ["nej", "nej", "ja"]})
+    assert response["Location"].startswith(reverse("login"))
+    assert Item.objects.get(pk=item.pk).status == ItemStatus.NEW
 
 
 def test_user_text_is_escaped_on_the_item_page(owner_client, active_account, response_model):

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Mutation testing of the modules that decide (configured in pyproject.toml, [tool.mutmut]).
+#   make mutation                                  every configured module, one after the other
+#   make mutation MODULE=moderation/workdays.py    one module
+# Each mutant runs against the tests that call the mutated function, among the tests chosen for
+# the module in pyproject.toml ([tool.haparanda_social.mutation]). The tests share one SQLite
+# file (var/test-db.sqlite3 inside mutants/), so mutants run one at a time. mutmut keeps its copy
+# of the project and its results in mutants/ (git-ignored); each run tries every mutant of the
+# module again. scripts/mutation_report.py prints the table for the README.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# The validator of the archival packages lives in its own virtualenv beside the project.
+export EARK_VALIDATOR_PYTHON="${EARK_VALIDATOR_PYTHON:-$PWD/.venv-eark/bin/python}"
+# The property tests with the most examples run a tenth of them for each mutant.
+export PROPERTY_EXAMPLES_SCALE=0.1
+# The embedded SQLite default: a PostgreSQL test database would be made afresh for each mutant.
+unset DATABASE_URL
+
+if [ -n "${MODULE:-}" ]; then
+  modules=("$MODULE")
+else
+  mapfile -t modules < <(.venv/bin/python scripts/mutation_report.py --modules)
+fi
+
+for module in "${modules[@]}"; do
+  [ -f "$module" ] || { echo "No such module: $module"; exit 2; }
+  echo "== $module"
+  .venv/bin/python scripts/mutation_run.py "$module"
+done
+.venv/bin/python scripts/mutation_report.py "${modules[@]}"

@@ -1,0 +1,43 @@
+"""Run mutmut on one module against the tests chosen for it in pyproject.toml
+([tool.haparanda_social.mutation]); see scripts/mutation.sh.
+
+mutmut keeps one test selection for all its results, and a change of selection resets every
+result. Each module here has its own selection (the tests of what it decides, so a surviving
+mutant does not run the whole suite), so the module's results are kept apart in
+mutants/results/ when its run ends, and the next module starts from its own.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def selection(module: str) -> list[str]:
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))
+    return config["tool"]["haparanda_social"]["mutation"][module]
+
+
+def main(module: str) -> int:
+    from mutmut import configuration
+    from mutmut.__main__ import cli
+
+    configuration.config().pytest_add_cli_args_test_selection = selection(module)
+    name = module.removesuffix(".py").replace("/", ".")
+    meta = Path("mutants") / f"{module}.meta"
+    kept = Path("mutants") / "results" / f"{module}.meta"
+    try:
+        cli(["run", "--max-children", "1", f"{name}.*"], standalone_mode=False)
+    finally:
+        if meta.exists():
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(meta, kept)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1]))
