@@ -540,6 +540,7 @@ def triage_items_alike(
         locked = list(
             Item.objects.select_for_update(of=("self",))
             .select_related("account", "parent")
+            .prefetch_related("attachments")
             .filter(pk__in=ids, status__in=OPEN_STATUSES)
             .order_by("pk")
         )
@@ -685,8 +686,9 @@ def _item_data(
 
 def _attachments_data(item: Item) -> dict:
     """The item's attachments as the evidence names them: each stored file by its SHA-256 (the
-    bytes stay in the media store under that hash, never deleted with the item). Read through
-    the reverse relation, so this app does not import the connectors."""
+    bytes stay in the media store under that hash until retention culls them). Read through the
+    reverse relation (prefetched by bulk outcomes; the model's ordering is position, then pk),
+    so this app does not import the connectors."""
     attachments = [
         {
             "kind": a.kind,
@@ -697,7 +699,7 @@ def _attachments_data(item: Item) -> dict:
             "size": a.size,
             "mime_type": a.mime_type,
         }
-        for a in item.attachments.order_by("position", "pk")
+        for a in item.attachments.all()
     ]
     return {"attachments": attachments} if attachments else {}
 

@@ -16,6 +16,7 @@ from moderation.claims import item_claim, item_release
 from moderation.models import Claim, ItemKind, ItemSource
 from moderation.response_model import LegalGround
 from moderation.services import daily_check_record, ingest_item
+from tests.conftest import verified_login
 
 from .conftest import make_item
 
@@ -75,10 +76,10 @@ def test_each_person_gets_their_own_copy(owner_client, deputy_client, item):
 
 
 def test_a_new_sign_in_gets_a_page_with_its_own_form_tokens(client, owner, item):
-    client.force_login(owner)
+    verified_login(client, owner)
     client.get(QUEUE)
     client.logout()
-    client.force_login(owner)
+    verified_login(client, owner)
     _response, cached = served_from_copy(client, QUEUE)
     assert not cached
 
