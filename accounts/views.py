@@ -45,6 +45,7 @@ from .models import (
     SocialAccount,
     User,
 )
+from .page_cache import cached_for_person
 from .permissions import (
     acts_for_account,
     can_decide_application,
@@ -78,6 +79,7 @@ NEEDING_SHOWN = 50
 
 
 @login_required
+@cached_for_person
 def dashboard(request):
     """The communicator's overview, a manager's assignments and an employee's own accounts."""
     user = request.user

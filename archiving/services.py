@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import AccountStatus, SocialAccount
+from accounts.page_cache import registry_pages_changed
 from accounts.selectors import communicator_emails
 
 from .models import (
@@ -406,6 +407,7 @@ def _fail(snapshot_id: int, attempt: int, exc: Exception) -> None:
     Snapshot.objects.filter(
         pk=snapshot_id, status=SnapshotStatus.BUILDING, attempts=attempt
     ).update(status=SnapshotStatus.FAILED, error=message)
+    registry_pages_changed()  # the archive overview shows the status
     logger.exception("Snapshot %s failed", snapshot_id)
 
 

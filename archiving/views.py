@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.page_cache import cached_for_person
 from haparanda_social.paging import paginate
 
 from . import selectors, services
@@ -29,6 +30,7 @@ COUNT_LABELS = {
 
 @login_required
 @require_GET
+@cached_for_person
 def overview(request):
     if not may_see_any_archive(request.user):
         raise PermissionDenied

@@ -46,6 +46,9 @@ DEFAULT_REDIS = "redis://127.0.0.1:6379"
 APP_SECRET = "benchmark-app-secret"  # noqa: S105 - a throwaway secret for the local server
 SECRET_KEY = "benchmark-only-secret-key-not-for-production"  # noqa: S105
 PASSWORD = "benchmark-password"  # noqa: S105 - the seeded people's password, local only
+# The signed-in people's authenticator app (their second factor), local only.
+TOTP_KEY = "3132333435363738393031323334353637383930"
+SIGNED_IN = ("olle.agare", "karin.kommunikator")
 PAGE_ID = "104500000000001"
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
@@ -461,7 +464,60 @@ def login_cookie(port: int, username: str) -> str:
         cookies.load(header)
     if response.status != 302 or "sessionid" not in cookies:
         raise SystemExit(f"logging in {username} failed (HTTP {response.status})")
+    _second_factor(port, username, cookies)
     return f"sessionid={cookies['sessionid'].value}; csrftoken={cookies['csrftoken'].value}"
+
+
+def _second_factor(port: int, username: str, cookies) -> None:
+    """The code from the person's authenticator app, given on the second step as they would."""
+    from urllib.parse import urlencode
+
+    from django_otp.oath import TOTP
+
+    def sent() -> str:
+        return "; ".join(f"{name}={morsel.value}" for name, morsel in cookies.items())
+
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    conn.request("GET", "/mina-inloggningar/tva-steg/", headers={"Cookie": sent()})
+    response = conn.getresponse()
+    page = response.read().decode("utf-8")
+    if response.status != 200:
+        return  # no second step asked of this person
+    for header in response.headers.get_all("Set-Cookie") or []:
+        cookies.load(header)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    code = f"{TOTP(bytes.fromhex(TOTP_KEY)).token():06d}"
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    conn.request(
+        "POST",
+        "/mina-inloggningar/tva-steg/",
+        body=urlencode({"code": code, "csrfmiddlewaretoken": token}),
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Cookie": sent(),
+            "Referer": f"http://127.0.0.1:{port}/mina-inloggningar/tva-steg/",
+        },
+    )
+    response = conn.getresponse()
+    response.read()
+    for header in response.headers.get_all("Set-Cookie") or []:
+        cookies.load(header)
+    if response.status != 302:
+        raise SystemExit(f"the second factor of {username} failed (HTTP {response.status})")
+
+
+def _authenticator_apps() -> None:
+    """Each signed-in person has an authenticator app, as the roles they hold require."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from accounts.models import User
+
+    for user in User.objects.filter(username__in=SIGNED_IN):
+        TOTPDevice.objects.update_or_create(
+            user=user,
+            name="Benchmark app",
+            defaults={"key": TOTP_KEY, "confirmed": True, "tolerance": 1, "last_t": -1},
+        )
 
 
 # --- servers and load ------------------------------------------------------------------------
@@ -761,6 +817,7 @@ def main() -> int:
         .first(),
         "storm_item": Item.objects.filter(status=ItemStatus.NEW).order_by("pk").first().pk,
     }
+    _authenticator_apps()
     analyze()
     call_command("collectstatic", interactive=False, verbosity=0)
     connection.close()

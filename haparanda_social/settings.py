@@ -140,6 +140,13 @@ MODERATION_PAGE_CACHE_SECONDS = env.int(
 )
 if not 0 <= MODERATION_PAGE_CACHE_SECONDS <= 300:
     raise ValueError("MODERATION_PAGE_CACHE_SECONDS must be 0–300.")
+# The same for the registry dashboard and the archive overview (accounts.page_cache): "ending
+# soon", "overdue" and "capture behind" move with the clock.
+REGISTRY_PAGE_CACHE_SECONDS = env.int(
+    "REGISTRY_PAGE_CACHE_SECONDS", default=30 if _SHARED_CACHE else 0
+)
+if not 0 <= REGISTRY_PAGE_CACHE_SECONDS <= 300:
+    raise ValueError("REGISTRY_PAGE_CACHE_SECONDS must be 0–300.")
 
 # --- Authentication -----------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

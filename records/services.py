@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from accounts.page_cache import registry_pages_changed
 from moderation.models import Item, sha256_hex
 
 from .masking import MaskingError, normalise_spans, suggestions_for
@@ -135,6 +136,7 @@ def request_add_items(
         RequestItem.objects.bulk_create(
             [RequestItem(request=request, item_id=pk, added_by=actor, added_at=now) for pk in new]
         )
+        registry_pages_changed()  # the dashboard's panel counts the open requests' items
         RequestEvent.objects.bulk_create(
             [
                 RequestEvent(

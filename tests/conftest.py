@@ -35,16 +35,19 @@ def _empty_cache():
     so a copy another test stored under that number must not answer."""
     from django.core.cache import cache
 
+    from accounts import page_cache as registry_page_cache
     from accounts.public_cache import forget_local_copies
     from moderation import page_cache
 
     cache.clear()
     forget_local_copies()
     page_cache.forget_local_copies()
+    registry_page_cache.forget_local_copies()
     yield
     cache.clear()
     forget_local_copies()
     page_cache.forget_local_copies()
+    registry_page_cache.forget_local_copies()
 
 
 @pytest.fixture(autouse=True)
