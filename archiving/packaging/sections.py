@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Iterable
+from functools import lru_cache
 from html import escape as html_escape
 from typing import Any
 
 from django.utils import timezone
 
-from .stream import HashingFile, XmlWriter, escape, not_xml, quoteattr, utc, xml_escaped, xml_text
+from .stream import HashingFile, XmlWriter, attr, escape, not_xml, text, utc, xml_escaped, xml_text
 
 NAMESPACE = "urn:haparanda-social:archive:1"
 UPPRATTAD = "upprättad"
@@ -102,22 +104,22 @@ def write_decisions(w: XmlWriter, decisions: Iterable[dict[str, Any]]) -> int:
     return count
 
 
-def _t(value) -> str:
-    """Escaped XML text."""
-    return escape(xml_text(value))
-
-
-def _a(value) -> str:
-    """A quoted, escaped XML attribute value."""
-    return quoteattr(xml_text(value))
+_t = text  # escaped XML text
+_a = attr  # a quoted, escaped XML attribute value
 
 
 EXACT_IN = "items.jsonl"
 
 
+# What ``_text`` would change or mark: markup, carriage returns and what XML 1.0 cannot carry.
+_ITEM_TEXT_SPECIAL = re.compile("[&<>\r\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
 def _text(indent: str, text: str) -> str:
     """An item's or version's ``<text>``: as it is, or, when it holds characters XML 1.0
     cannot carry, in the escaped form with a reference to the exact text in the JSON lines."""
+    if _ITEM_TEXT_SPECIAL.search(text) is None:  # the common text: nothing to change
+        return f"{indent}<text>{text}</text>\n"
     if not_xml(text):
         body = escape(xml_escaped(text))
         head = f'{indent}<text encoding="escaped" exactIn="{EXACT_IN}">'
@@ -262,8 +264,6 @@ def _json_default(value):
 
 # One encoder for every line: ``json.dumps`` with options builds a new one per call.
 _JSONL = json.JSONEncoder(ensure_ascii=False, default=_json_default)
-
-
 _JSONL_ASCII = json.JSONEncoder(ensure_ascii=True, default=_json_default)
 # What the JSON lines carry of an attachment: its description, never where it is on disk.
 _ATTACHMENT_FIELDS = (
@@ -313,8 +313,14 @@ dd{margin:0;white-space:pre-wrap}
 """
 
 
+# What ``h`` would change: a text with none of these is written as it is.
+_HTML_SPECIAL = re.compile("[&<>\"'\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
 def h(value) -> str:
     """Escaped text for the HTML rendering: markup in account text stays text."""
+    if type(value) is str and _HTML_SPECIAL.search(value) is None:
+        return value
     text = xml_text(value)
     if "&" in text or "<" in text or ">" in text or '"' in text or "'" in text:
         return html_escape(text, quote=True)
@@ -325,7 +331,12 @@ def local(value: dt.datetime | None) -> str:
     """Swedish time, minutes: "2026-01-02 03:00" (formatted by hand: this runs per item)."""
     if value is None:
         return ""
-    t = value.astimezone(timezone.get_default_timezone())
+    return _local(value, timezone.get_default_timezone())
+
+
+@lru_cache(maxsize=256)
+def _local(value: dt.datetime, zone: dt.tzinfo) -> str:
+    t = value.astimezone(zone)
     return f"{t.year:04d}-{t.month:02d}-{t.day:02d} {t.hour:02d}:{t.minute:02d}"
 
 

@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 # Characters XML 1.0 does not allow, even escaped. Text from platforms can hold them.
@@ -63,6 +64,33 @@ def quoteattr(text: str) -> str:
     return f'"{text}"'
 
 
+# What ``xml_text`` followed by ``escape`` (or ``quoteattr``) would change: a text with none of
+# these is written as it is, after a single search.
+_TEXT_SPECIAL = re.compile("[&<>\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_ATTR_SPECIAL = re.compile('[&<>"\t\n\r\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]')
+
+
+def text(value) -> str:
+    """Escaped XML text: ``escape(xml_text(value))``, fast for the common value."""
+    if type(value) is str:
+        return value if _TEXT_SPECIAL.search(value) is None else escape(xml_text(value))
+    if value is None:
+        return ""
+    if type(value) is int:
+        return str(value)
+    return escape(xml_text(value))
+
+
+def attr(value) -> str:
+    """A quoted, escaped XML attribute value: ``quoteattr(xml_text(value))``, fast for the
+    common value."""
+    if type(value) is int or (type(value) is str and _ATTR_SPECIAL.search(value) is None):
+        return f'"{value}"'
+    return quoteattr(xml_text(value))
+
+
+# The same moment is written up to three times per item (XML, JSON lines, HTML): formatted once.
+@lru_cache(maxsize=256)
 def utc(value: dt.datetime | None) -> str:
     """An aware datetime as xs:dateTime in UTC ("2026-01-02T02:00:00Z")."""
     if value is None:

@@ -5,19 +5,26 @@ written, never held whole in memory."""
 import datetime as dt
 import hashlib
 import os
+from html import escape as html_escape
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.test import override_settings
 from lxml import etree
 
+from archiving.packaging.sections import EXACT_IN, _text, h, local
 from archiving.packaging.stream import (
     HashingFile,
     PackageFiles,
     XmlWriter,
+    attr,
     escape,
+    not_xml,
     quoteattr,
+    text,
     utc,
+    xml_escaped,
     xml_text,
 )
 
@@ -208,3 +215,55 @@ def test_the_xml_writer_writes_indented_escaped_well_formed_xml(tmp_path):
     root = etree.fromstring(text.encode())
     assert root.get("namn") == 'Kultur & "fritid"'
     assert root.findtext("namn") == "<b>Haparanda</b>"
+
+
+# The fast helpers the item writers use give exactly what the plain ones give, special
+# characters or not.
+TRICKY = [
+    None,
+    0,
+    2026,
+    True,
+    1.5,
+    "",
+    "Haparanda",
+    "Åsa på Storgatan 🙂",
+    "rad ett\nrad två\tflik\rslut",
+    "a < b > c & \"d\" 'e'",
+    "&lt; is already text",
+    "klocka\x07 och\x00noll",
+    "halv \ud800 surrogat",
+    "\ufffe\uffff",
+    "\\u0007 backslash",
+]
+
+
+@pytest.mark.parametrize("value", TRICKY)
+def test_fast_text_and_attribute_match_the_plain_escaping(value):
+    assert text(value) == escape(xml_text(value))
+    assert attr(value) == quoteattr(xml_text(value))
+
+
+@pytest.mark.parametrize("value", TRICKY)
+def test_fast_html_text_matches_html_escape(value):
+    assert h(value) == html_escape(xml_text(value), quote=True)
+
+
+@pytest.mark.parametrize("value", [v for v in TRICKY if isinstance(v, str)])
+def test_item_text_fast_path_matches_the_escaped_form(value):
+    if not_xml(value):
+        body = escape(xml_escaped(value)).replace("\r", "&#13;")
+        expected = f'  <text encoding="escaped" exactIn="{EXACT_IN}">{body}</text>\n'
+    else:
+        expected = f"  <text>{escape(value).replace(chr(13), '&#13;')}</text>\n"
+    assert _text("  ", value) == expected
+
+
+def test_times_are_formatted_once_and_stay_right_across_zones():
+    moment = dt.datetime(2026, 3, 29, 0, 30, tzinfo=dt.UTC)
+    same_moment = moment.astimezone(STHLM)
+    assert utc(moment) == utc(same_moment) == "2026-03-29T00:30:00Z"
+    with override_settings(TIME_ZONE="Europe/Stockholm"):
+        assert local(moment) == "2026-03-29 01:30"
+    with override_settings(TIME_ZONE="Pacific/Auckland"):
+        assert local(moment) == "2026-03-29 13:30"
