@@ -13,6 +13,8 @@ import datetime as dt
 from collections.abc import Iterator
 from functools import lru_cache
 
+from django.db.models import Prefetch
+
 from accounts.models import User
 from moderation.models import Item, ItemKind, ItemVersion
 from moderation.personal_data import find_personal_data_spans
@@ -173,7 +175,7 @@ def delivered_item(
                 changed_at=version.changed_at,
                 text=masker.version(version.text),
             )
-            for version in ItemVersion.objects.filter(item=item).order_by("number")
+            for version in item.versions.all()
         )
     return DeliveredItem(
         attachments=delivered_attachments(item, masker),
@@ -196,7 +198,6 @@ def delivered_attachments(item: Item, masker: Masker) -> tuple[DeliveredAttachme
     withheld item is never handed over, so neither are its attachments). A title is masked
     like the item's other texts."""
     from connectors.models import media_file
-    from connectors.selectors import attachments_for_item
 
     return tuple(
         DeliveredAttachment(
@@ -207,15 +208,33 @@ def delivered_attachments(item: Item, masker: Masker) -> tuple[DeliveredAttachme
             title=masker.other(attachment.title),
             path=str(media_file(attachment.sha256)),
         )
-        for attachment in attachments_for_item(item).stored()
+        for attachment in item.attachments.all()
         if attachment.sha256
     )
 
 
 def released_items(request: RecordsRequest) -> Iterator[DeliveredItem]:
     """The released items, masked, streamed from the database (may be called again)."""
+    from connectors.models import Attachment
+
     context = ThreadContext(released_index(request))
-    reviews = _reviews(request).exclude(outcome=ReviewOutcome.WITHHOLD)
+    # Each chunk's stored attachments (and versions, when asked for) in one query each, not
+    # one per item.
+    prefetches = [
+        Prefetch(
+            "request_item__item__attachments",
+            queryset=Attachment.objects.stored().order_by("position", "pk"),
+        )
+    ]
+    if request.include_versions:
+        prefetches.append(
+            Prefetch(
+                "request_item__item__versions", queryset=ItemVersion.objects.order_by("number")
+            )
+        )
+    reviews = (
+        _reviews(request).exclude(outcome=ReviewOutcome.WITHHOLD).prefetch_related(*prefetches)
+    )
     for review in reviews.iterator(chunk_size=200):
         yield delivered_item(request, review, context)
 
