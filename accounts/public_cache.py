@@ -32,6 +32,8 @@ from django.utils.cache import get_conditional_response, patch_cache_control, pa
 from django.utils.http import http_date, quote_etag
 from django.utils.text import compress_string
 
+from haparanda_social.front_cache import PublicCopy
+
 from .models import PublicRegistryVersion
 
 # Copies of an outdated version are never read again; let the cache drop them after a day.
@@ -125,6 +127,17 @@ def current_version() -> tuple[int, datetime.datetime | None]:
     return version
 
 
+def _version_tag(number: int, changed_at: datetime.datetime | None) -> str:
+    # The time of the change is part of the version: a database restored from a backup counts
+    # from an older number again, and must not meet copies made since.
+    return f"{number}.{int(changed_at.timestamp() * 1e6) if changed_at else 0}"
+
+
+def current_version_tag() -> str:
+    """``current_version()`` as the text the copies are kept under."""
+    return _version_tag(*current_version())
+
+
 def _read_version() -> tuple[int, datetime.datetime | None]:
     """One primary-key read, in SQL rather than through the ORM's query building."""
     table = connection.ops.quote_name(PublicRegistryVersion._meta.db_table)
@@ -180,9 +193,7 @@ def cached_public(view=None, *, max_age: int, personal_when_logged_in: bool):
                 return response
 
             number, changed_at = current_version()
-            # The time of the change is part of the version: a database restored from a backup
-            # counts from an older number again, and must not meet copies made since.
-            version = f"{number}.{int(changed_at.timestamp() * 1e6) if changed_at else 0}"
+            version = _version_tag(number, changed_at)
             language = translation.get_language() or ""
             digest = hashlib.sha256(
                 f"{language}\n{request.get_full_path()}".encode("utf-8", "surrogateescape")
@@ -211,6 +222,9 @@ def cached_public(view=None, *, max_age: int, personal_when_logged_in: bool):
                         _local_put(key, stored)
                 if stored is not None:
                     response = _thaw(stored, gzipped=gzipped)
+                    # The same answer for every visitor: the front cache may give it again.
+                    if not request.COOKIES.get(settings.SESSION_COOKIE_NAME):
+                        response.front_copy = PublicCopy(version)
             if response.status_code in (200, 304):
                 patch_vary_headers(response, ["Accept-Encoding"])
                 response["ETag"] = etag

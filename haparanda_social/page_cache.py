@@ -48,6 +48,8 @@ from django.utils.cache import (
 )
 from django.utils.text import compress_string
 
+from .front_cache import PersonCopy
+
 # A copy of an outdated version is never read again; let the cache drop it soon.
 CACHE_SECONDS = 3600
 _ACCEPTS_GZIP = re.compile(r"\bgzip\b")
@@ -61,7 +63,11 @@ _KEPT_HEADERS = ("Content-Type", "Vary", "HX-Push-Url", "HX-Refresh")
 class PageCache:
     """One group of pages sharing a version, switched by the setting ``seconds_setting``."""
 
+    # Every group, for the front cache, which checks all their versions at once.
+    groups: list[PageCache] = []
+
     def __init__(self, name: str, seconds_setting: str, version_key: str | None = None):
+        PageCache.groups.append(self)
         self.name = name
         self.seconds_setting = seconds_setting
         self.version_key = version_key or f"{name}-page-version"
@@ -119,7 +125,8 @@ class PageCache:
         with self._local_lock:
             self._local.clear()
 
-    def _key(self, request) -> str:
+    def _key(self, request) -> tuple[str, int]:
+        """The copy's key, and the time slot it belongs to."""
         from moderation.workdays import local_today
 
         slot = int(time.time() // self.seconds)
@@ -136,7 +143,7 @@ class PageCache:
             request.get_full_path(),
         ]
         digest = hashlib.sha256("\n".join(parts).encode("utf-8", "surrogateescape")).hexdigest()
-        return f"{self.name}-page:{digest[:40]}"
+        return f"{self.name}-page:{digest[:40]}", slot
 
     def serve_for_person(self, request, build) -> HttpResponse:
         """The answer ``build()`` gives, from the person's stored copy when nothing it shows
@@ -155,7 +162,7 @@ class PageCache:
             or len(messages.get_messages(request))
         ):
             return build()
-        key = self._key(request)
+        key, slot = self._key(request)
         gzipped = bool(_ACCEPTS_GZIP.search(request.headers.get("Accept-Encoding", "")))
         etag = f'"{key.rsplit(":", 1)[1]}{"-gz" if gzipped else ""}"'
         response = get_conditional_response(request, etag=etag)
@@ -171,6 +178,8 @@ class PageCache:
                 cache.set(key, stored, CACHE_SECONDS)
             self._local_put(key, stored)
             response = _thaw(stored, gzipped=gzipped)
+            # The whole answer may be given again before the middleware, until the slot ends.
+            response.front_copy = PersonCopy(valid_until=(slot + 1) * self.seconds)
         response["ETag"] = etag
         # The browser may keep it, for this person only, and must ask again before using it.
         patch_cache_control(response, private=True, no_cache=True)

@@ -56,6 +56,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: a repeated public page or a person's kept page is given again from here, complete
+    # with the headers the rest of the stack added (haparanda_social.front_cache).
+    "haparanda_social.front_cache.FrontCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "haparanda_social.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -147,6 +150,13 @@ REGISTRY_PAGE_CACHE_SECONDS = env.int(
 )
 if not 0 <= REGISTRY_PAGE_CACHE_SECONDS <= 300:
     raise ValueError("REGISTRY_PAGE_CACHE_SECONDS must be 0–300.")
+# The complete answers of those pages each web process keeps in front of the middleware
+# (haparanda_social.front_cache): at most this many, and this many megabytes of bodies. 0 entries
+# turns it off.
+FRONT_CACHE_ENTRIES = env.int("FRONT_CACHE_ENTRIES", default=256)
+FRONT_CACHE_MEGABYTES = env.int("FRONT_CACHE_MEGABYTES", default=64)
+if FRONT_CACHE_ENTRIES < 0 or FRONT_CACHE_MEGABYTES < 0:
+    raise ValueError("FRONT_CACHE_ENTRIES and FRONT_CACHE_MEGABYTES must be 0 or more.")
 
 # --- Authentication -----------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

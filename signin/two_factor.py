@@ -60,9 +60,12 @@ def has_factors(user) -> bool:
 
 def session_has_two_factors(request) -> bool:
     """The provider's word at sign-in, or django-otp's mark from ``django_otp.login``."""
-    return bool(
-        request.session.get(SESSION_TWO_FACTORS) or request.session.get(DEVICE_ID_SESSION_KEY)
-    )
+    return session_has_two_factors_in(request.session)
+
+
+def session_has_two_factors_in(session) -> bool:
+    """``session_has_two_factors`` for a session's data (a mapping) read without a request."""
+    return bool(session.get(SESSION_TWO_FACTORS) or session.get(DEVICE_ID_SESSION_KEY))
 
 
 def factors_of(user) -> dict:

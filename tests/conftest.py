@@ -37,17 +37,19 @@ def _empty_cache():
 
     from accounts import page_cache as registry_page_cache
     from accounts.public_cache import forget_local_copies
+    from haparanda_social.front_cache import forget_front_copies
     from moderation import page_cache
 
-    cache.clear()
-    forget_local_copies()
-    page_cache.forget_local_copies()
-    registry_page_cache.forget_local_copies()
+    def forget():
+        cache.clear()
+        forget_local_copies()
+        page_cache.forget_local_copies()
+        registry_page_cache.forget_local_copies()
+        forget_front_copies()
+
+    forget()
     yield
-    cache.clear()
-    forget_local_copies()
-    page_cache.forget_local_copies()
-    registry_page_cache.forget_local_copies()
+    forget()
 
 
 @pytest.fixture(autouse=True)
@@ -172,6 +174,18 @@ def verified_login(client, user):
 
 def _client_for(user):
     return verified_login(Client(), user)
+
+
+def browser_as_in_production(settings, user):
+    """``user`` signed in with the session kept in the shared cache, as in production (so that
+    the front cache, ``haparanda_social.front_cache``, answers repeated pages), in a client that
+    already holds the CSRF cookie a browser has from its first page after signing in."""
+    from django.middleware.csrf import _get_new_csrf_string
+
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    client = _client_for(user)
+    client.cookies[settings.CSRF_COOKIE_NAME] = _get_new_csrf_string()
+    return client
 
 
 @pytest.fixture
