@@ -172,19 +172,25 @@ def verified_login(client, user):
     return client
 
 
+CACHED_SESSIONS = "django.contrib.sessions.backends.cached_db"
+
+
+@pytest.fixture(autouse=True)
+def _as_in_production(request, settings):
+    """``@pytest.mark.as_in_production``: sessions kept in the shared cache, as in production, so
+    that the front cache (``haparanda_social.front_cache``) answers repeated pages; the signed-in
+    clients then also hold the CSRF cookie a browser has from its first page."""
+    if request.node.get_closest_marker("as_in_production"):
+        settings.SESSION_ENGINE = CACHED_SESSIONS
+
+
 def _client_for(user):
-    return verified_login(Client(), user)
-
-
-def browser_as_in_production(settings, user):
-    """``user`` signed in with the session kept in the shared cache, as in production (so that
-    the front cache, ``haparanda_social.front_cache``, answers repeated pages), in a client that
-    already holds the CSRF cookie a browser has from its first page after signing in."""
+    from django.conf import settings
     from django.middleware.csrf import _get_new_csrf_string
 
-    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
-    client = _client_for(user)
-    client.cookies[settings.CSRF_COOKIE_NAME] = _get_new_csrf_string()
+    client = verified_login(Client(), user)
+    if settings.SESSION_ENGINE == CACHED_SESSIONS:
+        client.cookies[settings.CSRF_COOKIE_NAME] = _get_new_csrf_string()
     return client
 
 

@@ -15,8 +15,9 @@ from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
 
 from signin.middleware import SESSION_FREE_UNTIL
-from tests.conftest import browser_as_in_production
 from tests.moderation.conftest import make_item
+
+pytestmark = pytest.mark.as_in_production
 
 QUEUE = reverse("moderation:queue")
 LIST = reverse("public:account_list")
@@ -44,8 +45,8 @@ def item(active_account):
 
 
 @pytest.fixture
-def owner_browser(settings, owner):
-    return browser_as_in_production(settings, owner)
+def owner_browser(owner_client):
+    return owner_client
 
 
 def _from_front(client, url, **extra):

@@ -8,29 +8,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from moderation.models import Claim
-from tests.conftest import browser_as_in_production
 from tests.moderation.test_page_cache import *  # noqa: F403 - the same scenarios, run again
 from tests.moderation.test_page_cache import QUEUE, served_from_copy
 
-
-@pytest.fixture(autouse=True)
-def sessions_in_the_cache(settings):
-    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
-
-
-@pytest.fixture
-def owner_client(settings, owner):
-    return browser_as_in_production(settings, owner)
-
-
-@pytest.fixture
-def deputy_client(settings, deputy):
-    return browser_as_in_production(settings, deputy)
-
-
-@pytest.fixture
-def outsider_client(settings, outsider):
-    return browser_as_in_production(settings, outsider)
+pytestmark = pytest.mark.as_in_production
 
 
 def test_a_repeated_queue_is_served_from_the_copy(owner_client, item):
