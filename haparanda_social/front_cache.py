@@ -205,7 +205,7 @@ class FrontCacheMiddleware:
         when a person's copies cannot be used (database sessions, a message waiting, no second
         factor given, no session)."""
         prefix = _CACHED_SESSIONS.get(settings.SESSION_ENGINE)
-        if prefix is None or request.COOKIES.get("messages"):
+        if prefix is None or request.COOKIES.get("messages") or not _session_key_shape(session_key):
             return None
         from signin.two_factor import session_has_two_factors_in
 
@@ -246,6 +246,12 @@ class FrontCacheMiddleware:
                     valid_until=copy.valid_until,
                 ),
             )
+
+
+def _session_key_shape(key: str) -> bool:
+    """What Django's session stores make and accept (32 of [a-z0-9]); any other cookie value is
+    left to the stack, which ignores it, and never reaches the cache as a key."""
+    return 8 <= len(key) <= 64 and key.isascii() and key.isalnum()
 
 
 def _person_fits(entry: _Entry, state: tuple) -> bool:

@@ -193,3 +193,13 @@ def test_turned_off_nothing_is_given_from_the_front(settings, owner_browser, ite
     settings.FRONT_CACHE_ENTRIES = 0
     owner_browser.get(QUEUE)
     assert not _from_front(owner_browser, QUEUE)[1]
+
+
+@pytest.mark.parametrize("cookie", ["x" * 5000, "abc\x07def ghijkl", "ä" * 40, "short"])
+def test_a_hostile_session_cookie_is_answered_by_the_stack(db, cookie):
+    visitor = Client()
+    visitor.cookies["sessionid"] = cookie
+    response = visitor.get(QUEUE)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+    assert visitor.get(LIST).status_code == 200
