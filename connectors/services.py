@@ -17,7 +17,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
-from django.db import connection, transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import CharField, F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -166,14 +166,20 @@ def raw_event_store(
         "body_sha256": digest,
         "config": config,
     }
+    resent = False
     if connection.vendor == "postgresql":
-        event = _insert_if_absent(fields)
+        event, resent = _insert_if_absent(fields)
     else:
         event = None if _kept(source, digest) else RawEvent.objects.create(**fields)
     if event is None:
         existing = _kept(source, digest)
         if existing is not None:
-            logger.info("%s delivery replayed; kept once as event %s", source, existing.pk)
+            if resent:
+                # The first INSERT may have been stored before its connection broke, without
+                # its processing asked for; asking twice does no harm.
+                _request_processing(existing.pk)
+            else:
+                logger.info("%s delivery replayed; kept once as event %s", source, existing.pk)
             return existing
         # The copy seen a moment ago was deleted since (retention): store this one.
         event = RawEvent.objects.create(**fields)
@@ -211,24 +217,46 @@ def _insert_if_absent_sql() -> tuple[str, tuple[str, ...]]:
     return sql, names
 
 
-def _insert_if_absent(fields: dict) -> RawEvent | None:
+def _insert_if_absent(fields: dict) -> tuple[RawEvent | None, bool]:
     """The event stored in one round trip unless one with the same source and SHA-256 is kept
-    already (None then)."""
+    already (None then), and whether the INSERT was sent a second time.
+
+    Outside a transaction, Django's health check of a kept connection (a ``SELECT 1`` before
+    the first query of each request, ``CONN_HEALTH_CHECKS``) is left out: a connection that
+    broke while idle (a database restart) fails the INSERT itself, and the INSERT is then sent
+    once more on a new connection. That is safe because it stores nothing when the first one
+    got through after all."""
     sql, names = _insert_if_absent_sql()
     event = RawEvent(**fields)  # the model's defaults: received now, status, attempts, error
     values = [
         field.get_db_prep_save(getattr(event, field.attname), connection)
         for field in (RawEvent._meta.get_field(name) for name in names)
     ]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*values, event.source, event.body_sha256])
-        row = cursor.fetchone()
+    params = [*values, event.source, event.body_sha256]
+
+    def insert():
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchone()
+
+    resent = False
+    if connection.in_atomic_block:
+        row = insert()
+    else:
+        if connection.connection is not None:
+            connection.health_check_done = True
+        try:
+            row = insert()
+        except (OperationalError, InterfaceError):
+            logger.warning("raw event INSERT failed; sent again on a new connection")
+            connection.close()
+            row, resent = insert(), True
     if row is None:
-        return None
+        return None, resent
     event.pk = row[0]
     event._state.adding = False
     event._state.db = connection.alias
-    return event
+    return event, resent
 
 
 # Set while a drain task is on its way and has not yet begun reading (``raw_events_drain``).

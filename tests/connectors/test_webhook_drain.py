@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, connections
 
 from connectors.services import (
     DRAIN_FLAG,
@@ -180,3 +180,74 @@ def test_on_postgresql_a_delivery_is_stored_in_one_statement(
     with django_assert_num_queries(2):
         assert raw_event_store(source=ConnectorPlatform.FACEBOOK, body=body).pk == event.pk
     assert RawEvent.objects.count() == 1
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's single statement")
+@pytest.mark.django_db(transaction=True)
+def test_a_connection_broken_while_idle_is_replaced_and_the_event_stored(
+    facebook_config, monkeypatch, caplog
+):
+    monkeypatch.setattr(tasks.process_raw_event, "delay", lambda pk: None)
+    checks = []
+    backend = connections["default"]
+    is_usable = backend.is_usable
+
+    def counted():
+        checks.append(1)
+        return is_usable()
+
+    monkeypatch.setattr(backend, "is_usable", counted)
+    connection.ensure_connection()
+    # A new request on a kept connection; the server restarted meanwhile.
+    connection.health_check_done = False
+    connection.connection.close()
+    event = raw_event_store(source=ConnectorPlatform.FACEBOOK, body=feed_delivery(comment()))
+    assert RawEvent.objects.get().pk == event.pk
+    assert "sent again on a new connection" in caplog.text
+    # A healthy kept connection: the INSERT alone, without Django's SELECT 1 before it.
+    connection.health_check_done = False
+    raw_event_store(source=ConnectorPlatform.FACEBOOK, body=feed_delivery(comment("1_2")))
+    assert RawEvent.objects.count() == 2
+    assert not checks
+
+
+# --- Past the middleware that serves people ---------------------------------------------------
+
+
+def test_a_delivery_keeps_the_security_headers(post_webhook, facebook_config):
+    response = post_webhook(feed_delivery(comment()))
+    assert response.status_code == 200
+    assert response["X-Frame-Options"] == "DENY"
+    assert "default-src 'none'" in response["Content-Security-Policy"]
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert "camera=()" in response["Permissions-Policy"]
+    assert "Set-Cookie" not in response
+
+
+def test_a_delivery_to_a_host_not_allowed_is_refused(client, facebook_config):
+    from connectors.meta import sign
+
+    from .conftest import APP_SECRET
+
+    body = feed_delivery(comment())
+    response = client.post(
+        "/moderering/webhooks/facebook/",
+        data=body,
+        content_type="application/json",
+        HTTP_X_HUB_SIGNATURE_256=sign(body, APP_SECRET),
+        HTTP_HOST="evil.example",
+    )
+    assert response.status_code == 400
+    assert not RawEvent.objects.exists()
+
+
+def test_a_bad_signature_is_refused_on_the_short_path_too(client, facebook_config):
+    response = client.post(
+        "/moderering/webhooks/instagram/",
+        data=b"{}",
+        content_type="application/json",
+        HTTP_X_HUB_SIGNATURE_256="sha256=" + "0" * 64,
+    )
+    assert response.status_code == 403
+    assert response["X-Frame-Options"] == "DENY"
+    assert not RawEvent.objects.exists()
