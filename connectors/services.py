@@ -191,6 +191,12 @@ def _kept(source: str, digest: str) -> RawEvent | None:
     return RawEvent.objects.filter(source=source, body_sha256=digest).first()
 
 
+# What a new event starts with, as the model's defaults say.
+_NEW_EVENT = {
+    name: RawEvent._meta.get_field(name).get_default() for name in ("status", "attempts", "error")
+}
+
+
 @functools.cache
 def _insert_if_absent_sql() -> tuple[str, tuple[str, ...]]:
     """The INSERT of ``_insert_if_absent`` and the fields it sets, in order; every value is
@@ -227,12 +233,12 @@ def _insert_if_absent(fields: dict) -> tuple[RawEvent | None, bool]:
     once more on a new connection. That is safe because it stores nothing when the first one
     got through after all."""
     sql, names = _insert_if_absent_sql()
-    event = RawEvent(**fields)  # the model's defaults: received now, status, attempts, error
-    values = [
-        field.get_db_prep_save(getattr(event, field.attname), connection)
-        for field in (RawEvent._meta.get_field(name) for name in names)
-    ]
-    params = [*values, event.source, event.body_sha256]
+    config = fields["config"]
+    # The model's defaults for the rest: received now, and the status, attempts and error a
+    # new event starts with.
+    values = {**_NEW_EVENT, **fields, "config": config.pk if config else None}
+    values["received_at"] = timezone.now()
+    params = [*(values[name] for name in names), fields["source"], fields["body_sha256"]]
 
     def insert():
         with connection.cursor() as cursor:
@@ -253,7 +259,7 @@ def _insert_if_absent(fields: dict) -> tuple[RawEvent | None, bool]:
             row, resent = insert(), True
     if row is None:
         return None, resent
-    event.pk = row[0]
+    event = RawEvent(pk=row[0], received_at=values["received_at"], **fields)
     event._state.adding = False
     event._state.db = connection.alias
     return event, resent
