@@ -6,6 +6,7 @@ service as manual entry, file import and the ingest endpoint, so a replay create
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import logging
@@ -13,10 +14,11 @@ import re
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
-from django.db import transaction
-from django.db.models import F
+from django.db import InterfaceError, OperationalError, connection, transaction
+from django.db.models import CharField, F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -137,48 +139,225 @@ _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 def raw_event_store(
     *, source: str, body: bytes | str, config: ConnectorConfig | None = None
 ) -> RawEvent:
-    """Store the body exactly as received and hand its processing to a worker after commit.
+    """Store the body exactly as received and have it processed by a worker after commit.
 
     A replay of the same delivery (the same bytes to the same hook) is recognised by its
     SHA-256 and stored once: the event already kept is returned.
 
-    One indexed look-up and one INSERT, each committed on its own (no BEGIN/COMMIT around them:
-    the webhook answers Meta's bursts, and each round trip counts; a transaction would not stop
-    two simultaneous replays either, and processing applies changes by the platform's own ids
-    and times, so a second copy changes nothing). Called inside a transaction, the event and its
-    task wait for that transaction's commit instead.
-    """
-    from moderation.tasks import process_raw_event
+    On PostgreSQL one autocommitted statement stores the event unless one with the same source
+    and SHA-256 exists (``INSERT … SELECT … WHERE NOT EXISTS … RETURNING``), and only a replay
+    costs a second round trip to read the event kept; elsewhere an indexed look-up and an
+    INSERT. No BEGIN/COMMIT around them: the webhook answers Meta's bursts, and each round trip
+    counts. Neither way stops two simultaneous replays from both being stored (there is no
+    unique constraint, as before), and processing applies changes by the platform's own ids and
+    times, so a second copy changes nothing. Called inside a transaction, the event and its
+    processing wait for that transaction's commit instead.
 
+    Processing is asked for after the commit (``_request_processing``): with a cache shared by
+    the web and worker processes one drain task takes every new event, otherwise one task per
+    event.
+    """
     raw = body if isinstance(body, bytes) else body.encode("utf-8", errors="surrogatepass")
     digest = hashlib.sha256(raw).hexdigest()
-    existing = RawEvent.objects.filter(source=source, body_sha256=digest).first()
-    if existing is not None:
-        logger.info("%s delivery replayed; kept once as event %s", source, existing.pk)
-        return existing
-    event = RawEvent.objects.create(
-        source=source,
-        body=storable_text(raw.decode("utf-8", errors="replace")),
-        raw_body=raw,
-        body_sha256=digest,
-        config=config,
-    )
-    # Robust: with the broker down the event is still stored and acknowledged; beat's sweep
-    # processes it later.
-    transaction.on_commit(lambda: process_raw_event.delay(event.pk), robust=True)
+    fields = {
+        "source": source,
+        "body": storable_text(raw.decode("utf-8", errors="replace")),
+        "raw_body": raw,
+        "body_sha256": digest,
+        "config": config,
+    }
+    resent = False
+    if connection.vendor == "postgresql":
+        event, resent = _insert_if_absent(fields)
+    else:
+        event = None if _kept(source, digest) else RawEvent.objects.create(**fields)
+    if event is None:
+        existing = _kept(source, digest)
+        if existing is not None:
+            if resent:
+                # The first INSERT may have been stored before its connection broke, without
+                # its processing asked for; asking twice does no harm.
+                _request_processing(existing.pk)
+            else:
+                logger.info("%s delivery replayed; kept once as event %s", source, existing.pk)
+            return existing
+        # The copy seen a moment ago was deleted since (retention): store this one.
+        event = RawEvent.objects.create(**fields)
+    _request_processing(event.pk)
     return event
 
 
-def raw_event_process(*, event_id: int) -> RawEvent:
+def _kept(source: str, digest: str) -> RawEvent | None:
+    return RawEvent.objects.filter(source=source, body_sha256=digest).first()
+
+
+# What a new event starts with, as the model's defaults say.
+_NEW_EVENT = {
+    name: RawEvent._meta.get_field(name).get_default() for name in ("status", "attempts", "error")
+}
+
+
+@functools.cache
+def _insert_if_absent_sql() -> tuple[str, tuple[str, ...]]:
+    """The INSERT of ``_insert_if_absent`` and the fields it sets, in order; every value is
+    cast, since a parameter in a SELECT list has no column to take its type from."""
+    names = ("source", "body", "raw_body", "body_sha256", "config", "received_at", "status")
+    names += ("attempts", "error")
+    quote = connection.ops.quote_name
+    columns = {name: RawEvent._meta.get_field(name) for name in names}
+    table = quote(RawEvent._meta.db_table)
+    # Text rather than varchar(n), which would cut a longer value instead of refusing it.
+    values = ", ".join(
+        f"CAST(%s AS {'text' if isinstance(f, CharField) else f.cast_db_type(connection)})"
+        for f in columns.values()
+    )
+    names_sql = ", ".join(quote(f.column) for f in columns.values())
+    source, digest = quote(columns["source"].column), quote(columns["body_sha256"].column)
+    pk = quote(RawEvent._meta.pk.column)
+    # Only the model's own table and column names are put into the text; values are parameters.
+    sql = (
+        f"INSERT INTO {table} ({names_sql}) SELECT {values} "  # noqa: S608
+        f"WHERE NOT EXISTS (SELECT 1 FROM {table} WHERE {source} = %s AND {digest} = %s) "
+        f"RETURNING {pk}"
+    )
+    return sql, names
+
+
+def _insert_if_absent(fields: dict) -> tuple[RawEvent | None, bool]:
+    """The event stored in one round trip unless one with the same source and SHA-256 is kept
+    already (None then), and whether the INSERT was sent a second time.
+
+    Outside a transaction, Django's health check of a kept connection (a ``SELECT 1`` before
+    the first query of each request, ``CONN_HEALTH_CHECKS``) is left out: a connection that
+    broke while idle (a database restart) fails the INSERT itself, and the INSERT is then sent
+    once more on a new connection. That is safe because it stores nothing when the first one
+    got through after all."""
+    sql, names = _insert_if_absent_sql()
+    config = fields["config"]
+    # The model's defaults for the rest: received now, and the status, attempts and error a
+    # new event starts with.
+    values = {**_NEW_EVENT, **fields, "config": config.pk if config else None}
+    values["received_at"] = timezone.now()
+    params = [*(values[name] for name in names), fields["source"], fields["body_sha256"]]
+
+    def insert():
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchone()
+
+    resent = False
+    if connection.in_atomic_block:
+        row = insert()
+    else:
+        if connection.connection is not None:
+            connection.health_check_done = True
+        try:
+            row = insert()
+        except (OperationalError, InterfaceError):
+            logger.warning("raw event INSERT failed; sent again on a new connection")
+            connection.close()
+            row, resent = insert(), True
+    if row is None:
+        return None, resent
+    event = RawEvent(pk=row[0], received_at=values["received_at"], **fields)
+    event._state.adding = False
+    event._state.db = connection.alias
+    return event, resent
+
+
+# Set while a drain task is on its way and has not yet begun reading (``raw_events_drain``).
+DRAIN_FLAG = "connectors:raw-events-drain"
+# A drain task whose message was lost holds the flag at most this long; the next delivery then
+# enqueues another, and beat's sweep takes what no delivery followed.
+DRAIN_FLAG_SECONDS = 60
+DRAIN_BATCH = 100
+
+
+def _request_processing(event_id: int) -> None:
+    """After the commit, have the event processed: one task per event, or, when
+    ``CONNECTOR_EVENT_DRAIN`` is on (the default with a shared cache), one drain task for every
+    event stored until it begins (see ``raw_events_drain``). Robust: with the broker down the
+    event is still stored and acknowledged, and beat's sweep processes it later."""
+    from moderation.tasks import process_raw_event
+
+    if settings.CONNECTOR_EVENT_DRAIN:
+        transaction.on_commit(_request_drain, robust=True)
+    else:
+        transaction.on_commit(lambda: process_raw_event.delay(event_id), robust=True)
+
+
+def _request_drain() -> None:
+    from moderation.tasks import drain_raw_events
+
+    # One Redis SET NX. False: a drain is on its way that has not begun reading, so it will see
+    # this event, committed before. None (the cache is down): enqueue, to be sure.
+    if cache.add(DRAIN_FLAG, 1, timeout=DRAIN_FLAG_SECONDS) is False:
+        return
+    try:
+        drain_raw_events.delay()
+    except Exception:
+        # No drain is coming: the next delivery must be free to enqueue one.
+        cache.delete(DRAIN_FLAG)
+        raise
+
+
+def raw_events_drain(*, batch: int = DRAIN_BATCH) -> int:
+    """Process every event stored and never tried yet, oldest (lowest id) first, in batches;
+    return how many this drain processed.
+
+    Why no event is left unprocessed: an event is committed before its ``_request_drain`` runs.
+    Either that call sets the flag, and enqueues a drain that reads only after it; or the flag
+    was already set, by a call whose drain has not yet deleted it, and since a drain deletes the
+    flag before it reads anything, that drain reads after this event's commit. Every read of a
+    drain sees every event committed before the drain began; the drain walks up the ids, each
+    read taking the lowest ones above the last it saw, so none of those is passed over (one
+    committed later with a lower id has a drain of its own by the same reasoning). A delivery
+    whose enqueue fails releases the flag; a drain whose message is lost holds it at most
+    ``DRAIN_FLAG_SECONDS``; in both cases beat's sweep (``retry_failures``) still takes the
+    events after ``STALE_AFTER``, as it takes those of a broker that was down.
+
+    Two drains at once (a flag set again while the first is still working) share the work
+    without waiting on each other: each event is claimed by an UPDATE that counts its first
+    attempt only while it has none (``raw_event_process(first_attempt=True)``), so exactly one
+    drain processes it, and an event tried before (failed, or whose worker died) is left to the
+    sweep and its attempt limit, as with one task per event.
+    """
+    cache.delete(DRAIN_FLAG)
+    processed = 0
+    after = 0
+    while True:
+        ids = list(
+            RawEvent.objects.filter(status=RawEventStatus.RECEIVED, attempts=0, pk__gt=after)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:batch]
+        )
+        if not ids:
+            return processed
+        for pk in ids:
+            try:
+                if raw_event_process(event_id=pk, first_attempt=True) is not None:
+                    processed += 1
+            except Exception:
+                # Left "received" with its attempt counted: beat's sweep retries it.
+                logger.exception("raw event %s could not be processed by the drain", pk)
+        after = ids[-1]
+
+
+def raw_event_process(*, event_id: int, first_attempt: bool = False) -> RawEvent | None:
     """Turn a stored event into items. Processing is idempotent, so a retry or a replayed
     webhook changes nothing already recorded. Each change of a delivery is applied on its own,
     so one bad change does not lose the others; any failure is kept on the event with its
-    error and shows on the failures page."""
+    error and shows on the failures page.
+
+    With ``first_attempt`` (the drain) the event is processed only if it is still received and
+    was never tried; otherwise nothing is done and None returned."""
     # The attempt is counted in a write of its own, so that an attempt that never finishes
     # (a worker killed mid-way) still counts and the sweep stops after the limit.
-    RawEvent.objects.filter(pk=event_id).exclude(status=RawEventStatus.PROCESSED).update(
-        attempts=F("attempts") + 1
-    )
+    attempt = RawEvent.objects.filter(pk=event_id).exclude(status=RawEventStatus.PROCESSED)
+    if first_attempt:
+        attempt = attempt.filter(status=RawEventStatus.RECEIVED, attempts=0)
+    if not attempt.update(attempts=F("attempts") + 1) and first_attempt:
+        return None
     with transaction.atomic():
         event = RawEvent.objects.select_for_update().get(pk=event_id)
         if event.status == RawEventStatus.PROCESSED:

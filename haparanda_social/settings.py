@@ -61,6 +61,8 @@ MIDDLEWARE = [
     "haparanda_social.front_cache.FrontCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "haparanda_social.middleware.PermissionsPolicyMiddleware",
+    # Meta's signed webhook POSTs go straight to their view from here (connectors.middleware).
+    "connectors.middleware.WebhookMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -514,6 +516,10 @@ CONNECTOR_HTTP_TIMEOUT = env.float("CONNECTOR_HTTP_TIMEOUT", default=10.0)
 # that it waits for the communicator's retry button.
 CONNECTOR_MAX_ATTEMPTS = env.int("CONNECTOR_MAX_ATTEMPTS", default=5)
 CONNECTOR_RETRY_MINUTES = env.int("CONNECTOR_RETRY_MINUTES", default=10)
+# Webhook events are processed by one drain task for every event stored until it begins,
+# instead of one task each (connectors.services.raw_events_drain). Its flag lives in the cache,
+# so the web and worker processes must share it: on by default only when the cache is Redis.
+CONNECTOR_EVENT_DRAIN = env.bool("CONNECTOR_EVENT_DRAIN", default=_SHARED_CACHE)
 CELERY_BEAT_SCHEDULE["moderation-mastodon-poll"] = {
     "task": "moderation.tasks.poll_mastodon_accounts",
     "schedule": float(MASTODON_POLL_SECONDS),

@@ -29,6 +29,14 @@ def process_raw_event(event_id: int) -> str:
 
 
 @shared_task
+def drain_raw_events() -> int:
+    """Enqueued by a webhook delivery when no drain is on its way: processes every new event."""
+    from connectors.services import raw_events_drain
+
+    return raw_events_drain()
+
+
+@shared_task
 def send_outbound_action(outbound_id: int) -> str:
     from connectors.services import outbound_send
 

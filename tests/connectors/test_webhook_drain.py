@@ -1,0 +1,253 @@
+"""Webhook events processed by one drain task instead of one task each: every stored event is
+processed, a replay is stored and processed once, an event stored while a drain is on its way
+is processed by that drain, and a broker that is down leaves nothing blocked. Also the store's
+single statement on PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+from django.db import connection, connections
+
+from connectors.services import (
+    DRAIN_FLAG,
+    raw_event_process,
+    raw_event_store,
+    raw_events_drain,
+)
+from moderation import tasks
+from moderation.models import ConnectorPlatform, Item, RawEvent, RawEventStatus
+
+from .test_webhook_hardening import comment, feed_delivery
+
+pytestmark = pytest.mark.django_db
+
+OTHER_COMMENT_ID = "900000000000001_700000000000002"
+
+
+@pytest.fixture
+def drain(settings, monkeypatch):
+    """The drain on, and one task per event refused, so that a test cannot pass through it."""
+    settings.CONNECTOR_EVENT_DRAIN = True
+
+    def no_single_task(*args, **kwargs):
+        raise AssertionError("one task per event was enqueued")
+
+    monkeypatch.setattr(tasks.process_raw_event, "delay", no_single_task)
+
+
+@pytest.fixture
+def drains_enqueued(monkeypatch):
+    """Counts the drain tasks enqueued, running each as the worker would."""
+    calls = []
+    delay = tasks.drain_raw_events.delay
+
+    def counted(*args, **kwargs):
+        calls.append(args)
+        return delay(*args, **kwargs)
+
+    monkeypatch.setattr(tasks.drain_raw_events, "delay", counted)
+    return calls
+
+
+def test_two_deliveries_are_both_processed(drain, drains_enqueued, post_webhook, facebook_config):
+    assert post_webhook(feed_delivery(comment())).status_code == 200
+    assert post_webhook(feed_delivery(comment(OTHER_COMMENT_ID))).status_code == 200
+    assert set(RawEvent.objects.values_list("status", flat=True)) == {RawEventStatus.PROCESSED}
+    assert Item.objects.count() == 2
+    # The drain released the flag before reading, so each delivery enqueued its own.
+    assert len(drains_enqueued) == 2
+    assert cache.get(DRAIN_FLAG) is None
+
+
+def test_a_replay_is_stored_once_and_processed_once(drain, post_webhook, facebook_config):
+    body = feed_delivery(comment())
+    post_webhook(body)
+    post_webhook(body)
+    event = RawEvent.objects.get()
+    assert event.status == RawEventStatus.PROCESSED
+    assert event.attempts == 1
+    assert Item.objects.get().versions.count() == 1
+
+
+def test_an_event_stored_while_a_drain_is_on_its_way_is_processed_by_that_drain(
+    drain, drains_enqueued, post_webhook, facebook_config
+):
+    # Another delivery set the flag and its drain task waits in the queue.
+    assert cache.add(DRAIN_FLAG, 1)
+    assert post_webhook(feed_delivery(comment())).status_code == 200
+    assert not drains_enqueued
+    assert RawEvent.objects.get().status == RawEventStatus.RECEIVED
+    assert not Item.objects.exists()
+    # That drain runs now.
+    assert tasks.drain_raw_events() == 1
+    assert RawEvent.objects.get().status == RawEventStatus.PROCESSED
+    assert Item.objects.filter(platform_id=comment()["comment_id"]).exists()
+    assert cache.get(DRAIN_FLAG) is None
+
+
+def test_with_the_broker_down_the_event_is_kept_and_the_next_delivery_enqueues_again(
+    drain, post_webhook, facebook_config, monkeypatch
+):
+    from kombu.exceptions import OperationalError
+
+    delay = tasks.drain_raw_events.delay
+
+    def broker_down(*args, **kwargs):
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(tasks.drain_raw_events, "delay", broker_down)
+    assert post_webhook(feed_delivery(comment())).status_code == 200
+    assert RawEvent.objects.get().status == RawEventStatus.RECEIVED
+    assert cache.get(DRAIN_FLAG) is None
+    # The broker is back: the next delivery's drain takes the earlier event too.
+    monkeypatch.setattr(tasks.drain_raw_events, "delay", delay)
+    post_webhook(feed_delivery(comment(OTHER_COMMENT_ID)))
+    assert set(RawEvent.objects.values_list("status", flat=True)) == {RawEventStatus.PROCESSED}
+    assert Item.objects.count() == 2
+
+
+def test_the_drain_walks_every_waiting_event_in_batches_oldest_first(
+    drain, facebook_config, django_capture_on_commit_callbacks
+):
+    assert cache.add(DRAIN_FLAG, 1)
+    with django_capture_on_commit_callbacks(execute=True):
+        events = [
+            raw_event_store(
+                source=ConnectorPlatform.FACEBOOK,
+                body=feed_delivery(comment(f"900000000000001_70000000000010{n}")),
+            )
+            for n in range(5)
+        ]
+    assert raw_events_drain(batch=2) == 5
+    processed = RawEvent.objects.order_by("processed_at", "pk").values_list("pk", flat=True)
+    assert list(processed) == [event.pk for event in events]
+    assert set(RawEvent.objects.values_list("status", flat=True)) == {RawEventStatus.PROCESSED}
+    assert raw_events_drain() == 0
+
+
+def test_an_event_taken_by_one_drain_is_not_processed_by_another(facebook_config):
+    event = raw_event_store(source=ConnectorPlatform.FACEBOOK, body=feed_delivery(comment()))
+    assert raw_event_process(event_id=event.pk, first_attempt=True).status == (
+        RawEventStatus.PROCESSED
+    )
+    assert raw_event_process(event_id=event.pk, first_attempt=True) is None
+    event.refresh_from_db()
+    assert event.attempts == 1
+
+
+def test_an_event_tried_before_is_left_to_the_sweep(drain, facebook_config):
+    """A received event with an attempt counted lost its worker mid-way: the sweep retries it,
+    within the attempt limit, not every drain."""
+    event = raw_event_store(source=ConnectorPlatform.FACEBOOK, body=feed_delivery(comment()))
+    RawEvent.objects.filter(pk=event.pk).update(attempts=1)
+    assert raw_events_drain() == 0
+    event.refresh_from_db()
+    assert (event.status, event.attempts) == (RawEventStatus.RECEIVED, 1)
+    failed = raw_event_store(source=ConnectorPlatform.FACEBOOK, body=b"not json")
+    raw_event_process(event_id=failed.pk)
+    assert raw_events_drain() == 0
+    failed.refresh_from_db()
+    assert (failed.status, failed.attempts) == (RawEventStatus.FAILED, 1)
+
+
+def test_the_stored_event_is_the_row_in_the_database(facebook_config):
+    body = feed_delivery(comment())
+    event = raw_event_store(source=ConnectorPlatform.FACEBOOK, body=body, config=facebook_config)
+    stored = RawEvent.objects.get()
+    assert event.pk == stored.pk
+    assert not event._state.adding
+    for field in ("source", "body", "body_sha256", "config_id", "received_at", "status"):
+        assert getattr(event, field) == getattr(stored, field), field
+    assert bytes(stored.raw_body) == body
+    assert (stored.attempts, stored.error, stored.processed_at) == (0, "", None)
+    replay = raw_event_store(source=ConnectorPlatform.FACEBOOK, body=body)
+    assert replay.pk == stored.pk
+    # The same bytes to the other hook are another delivery.
+    other = raw_event_store(source=ConnectorPlatform.INSTAGRAM, body=body)
+    assert other.pk != stored.pk
+    assert RawEvent.objects.count() == 2
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's single statement")
+def test_on_postgresql_a_delivery_is_stored_in_one_statement(
+    facebook_config, django_assert_num_queries
+):
+    body = feed_delivery(comment())
+    with django_assert_num_queries(1):
+        event = raw_event_store(source=ConnectorPlatform.FACEBOOK, body=body)
+    # A replay: the statement stores nothing, and the event kept is read.
+    with django_assert_num_queries(2):
+        assert raw_event_store(source=ConnectorPlatform.FACEBOOK, body=body).pk == event.pk
+    assert RawEvent.objects.count() == 1
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's single statement")
+@pytest.mark.django_db(transaction=True)
+def test_a_connection_broken_while_idle_is_replaced_and_the_event_stored(
+    facebook_config, monkeypatch, caplog
+):
+    monkeypatch.setattr(tasks.process_raw_event, "delay", lambda pk: None)
+    checks = []
+    backend = connections["default"]
+    is_usable = backend.is_usable
+
+    def counted():
+        checks.append(1)
+        return is_usable()
+
+    monkeypatch.setattr(backend, "is_usable", counted)
+    connection.ensure_connection()
+    # A new request on a kept connection; the server restarted meanwhile.
+    connection.health_check_done = False
+    connection.connection.close()
+    event = raw_event_store(source=ConnectorPlatform.FACEBOOK, body=feed_delivery(comment()))
+    assert RawEvent.objects.get().pk == event.pk
+    assert "sent again on a new connection" in caplog.text
+    # A healthy kept connection: the INSERT alone, without Django's SELECT 1 before it.
+    connection.health_check_done = False
+    raw_event_store(source=ConnectorPlatform.FACEBOOK, body=feed_delivery(comment("1_2")))
+    assert RawEvent.objects.count() == 2
+    assert not checks
+
+
+# --- Past the middleware that serves people ---------------------------------------------------
+
+
+def test_a_delivery_keeps_the_security_headers(post_webhook, facebook_config):
+    response = post_webhook(feed_delivery(comment()))
+    assert response.status_code == 200
+    assert response["X-Frame-Options"] == "DENY"
+    assert "default-src 'none'" in response["Content-Security-Policy"]
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert "camera=()" in response["Permissions-Policy"]
+    assert "Set-Cookie" not in response
+
+
+def test_a_delivery_to_a_host_not_allowed_is_refused(client, facebook_config):
+    from connectors.meta import sign
+
+    from .conftest import APP_SECRET
+
+    body = feed_delivery(comment())
+    response = client.post(
+        "/moderering/webhooks/facebook/",
+        data=body,
+        content_type="application/json",
+        HTTP_X_HUB_SIGNATURE_256=sign(body, APP_SECRET),
+        HTTP_HOST="evil.example",
+    )
+    assert response.status_code == 400
+    assert not RawEvent.objects.exists()
+
+
+def test_a_bad_signature_is_refused_on_the_short_path_too(client, facebook_config):
+    response = client.post(
+        "/moderering/webhooks/instagram/",
+        data=b"{}",
+        content_type="application/json",
+        HTTP_X_HUB_SIGNATURE_256="sha256=" + "0" * 64,
+    )
+    assert response.status_code == 403
+    assert response["X-Frame-Options"] == "DENY"
+    assert not RawEvent.objects.exists()
