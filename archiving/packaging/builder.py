@@ -20,7 +20,7 @@ from typing import Any, Protocol
 
 from . import mets, sections
 from .stream import PackageFiles, XmlWriter
-from .validation import SCHEMA_DIR, validate_file
+from .validation import SCHEMA_DIR, ValidationProcess
 
 AGENT = "haparanda-social"
 REP1 = "representations/rep01-structured/data"
@@ -110,16 +110,25 @@ def build_package(
     version = software_version()
     if work_dir is None:
         work_dir = Path(tempfile.mkdtemp(prefix="haparanda-sip-"))
+    validation = ValidationProcess() if validate else None
     try:
-        return _build(info, source, out_path, validate=validate, work=work_dir, version=version)
+        return _build(info, source, out_path, validation=validation, work=work_dir, version=version)
     finally:
+        if validation is not None:
+            validation.close()
         shutil.rmtree(work_dir, ignore_errors=True)
 
 
 def _build(
-    info: PackageInfo, source: Source, out_path: Path, *, validate: bool, work: Path, version: str
+    info: PackageInfo,
+    source: Source,
+    out_path: Path,
+    *,
+    validation: ValidationProcess | None,
+    work: Path,
+    version: str,
 ) -> PackageResult:
-    files = PackageFiles(Path(work) / info.package_id)
+    files = PackageFiles(Path(work) / info.package_id, validation=validation)
     counts = _write_sections(info, source, files)
     capture_done = _now()
 
@@ -130,10 +139,10 @@ def _build(
     files.add_bytes("documentation/README.txt", "text/plain", doc)
     _write_culling_log(source, files)
 
-    if validate:
-        for entry in files.entries:
-            if entry.mimetype == XML and not entry.path.startswith("schemas/"):
-                validate_file(files.path_of(entry.path))
+    if validation is not None:
+        # Every document to validate is written: the verdict, before anything refers to them.
+        files.validation = None
+        validation.verdict([e.path for e in files.entries if files.validated(e.path, e.mimetype)])
 
     agents = mets.Agents(
         software=AGENT,
@@ -166,7 +175,7 @@ def _build(
         ),
         mets.Event("rendering", capture_done, "HTML rendering of the period", rendering),
     ]
-    if validate:
+    if validation is not None:
         events.append(
             mets.Event(
                 "validation",

@@ -112,9 +112,10 @@ class FileEntry:
 class HashingFile:
     """A binary file that counts and hashes what is written, buffered to keep writes cheap."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, tee=None):
         self._file = path.open("wb")
         self._hash = hashlib.sha256()
+        self._tee = tee  # also given every chunk written (the validation), when set
         self._pending: list = []
         self._pending_size = 0
         self._text = False
@@ -147,6 +148,8 @@ class HashingFile:
                 chunk = b"".join(self._pending)
             self._hash.update(chunk)
             self._file.write(chunk)
+            if self._tee is not None:
+                self._tee(chunk)
             self.size += len(chunk)
             self._pending = []
             self._pending_size = 0
@@ -204,23 +207,43 @@ class XmlWriter:
         self.end()
 
 
-class PackageFiles:
-    """The package folder being built: each file is hashed as it is written and remembered."""
+XML = "application/xml"
 
-    def __init__(self, root: Path):
+
+class PackageFiles:
+    """The package folder being built: each file is hashed as it is written and remembered.
+
+    While ``validation`` is set (a ``ValidationProcess``), each XML document of the package's own
+    (not the copied schemas) is also fed to it as it is written."""
+
+    def __init__(self, root: Path, validation=None):
         self.root = root
         self.entries: list[FileEntry] = []
+        self.validation = validation
+
+    @staticmethod
+    def validated(relpath: str, mimetype: str) -> bool:
+        """Whether the file is one of the documents validated against the archive schema."""
+        return mimetype == XML and not relpath.startswith("schemas/")
 
     @contextmanager
     def open(self, relpath: str, mimetype: str) -> Iterator[HashingFile]:
         path = self.root / relpath
         path.parent.mkdir(parents=True, exist_ok=True)
         created = dt.datetime.now(dt.UTC)
-        out = HashingFile(path)
+        validation = self.validation
+        if validation is not None and self.validated(relpath, mimetype):
+            document = validation.start(relpath)
+            out = HashingFile(path, tee=lambda chunk: validation.feed(document, chunk))
+        else:
+            validation = None
+            out = HashingFile(path)
         try:
             yield out
         finally:
             digest = out.close()
+            if validation is not None:
+                validation.end(document)
         self.entries.append(FileEntry(relpath, mimetype, out.size, digest, created))
 
     def add_file(self, relpath: str, mimetype: str, source: Path) -> FileEntry:

@@ -1,0 +1,127 @@
+"""The package's XML validated while written, in a child process: the same verdicts and messages
+as validating the files afterwards, a build that fails on an invalid document, and never a child
+left behind."""
+
+import datetime as dt
+
+import pytest
+
+from archiving.packaging import PackageInfo, PackageInvalid, build_package, validate_file
+from archiving.packaging import validation as validation_module
+from archiving.packaging.synthetic import SyntheticSource
+from archiving.packaging.validation import ValidationProcess
+
+VALID = (
+    b'<?xml version="1.0" encoding="UTF-8"?>\n'
+    b'<items xmlns="urn:haparanda-social:archive:1" packageId="p" accountId="1">\n</items>\n'
+)
+WRONG_TYPE = VALID.replace(b'accountId="1"', b'accountId="x"')
+UNKNOWN_ELEMENT = VALID.replace(b"\n</items>", b"<nonsense/></items>")
+NOT_XML = b""
+
+
+def _info(**kwargs):
+    defaults = {
+        "package_id": "3f1c0c9e-5f43-4a4e-9d8e-000000000002",
+        "kind": "yearly",
+        "period_start": dt.date(2025, 1, 1),
+        "period_end": dt.date(2025, 12, 31),
+        "account_id": 1,
+    }
+    return PackageInfo(**{**defaults, **kwargs})
+
+
+@pytest.fixture
+def children(monkeypatch):
+    """Every validation process a build starts."""
+    started = []
+
+    class Recorded(ValidationProcess):
+        def __init__(self):
+            super().__init__()
+            started.append(self)
+
+    monkeypatch.setattr("archiving.packaging.builder.ValidationProcess", Recorded)
+    return started
+
+
+def _fed(documents: dict[str, bytes], chunk: int = 7) -> ValidationProcess:
+    process = ValidationProcess()
+    for name, data in documents.items():
+        number = process.start(name)
+        for i in range(0, len(data), chunk):
+            process.feed(number, data[i : i + chunk])
+        process.end(number)
+    return process
+
+
+@pytest.mark.parametrize("data", [WRONG_TYPE, UNKNOWN_ELEMENT, NOT_XML])
+def test_the_child_gives_the_message_validating_the_file_gives(tmp_path, data):
+    path = tmp_path / "items.xml"
+    path.write_bytes(data)
+    with pytest.raises(PackageInvalid) as on_disk:
+        validate_file(path)
+    with _fed({"data/items.xml": data}) as process, pytest.raises(PackageInvalid) as streamed:
+        process.verdict(["data/items.xml"])
+    assert str(streamed.value) == str(on_disk.value)
+
+
+def test_a_valid_document_passes_and_the_child_ends():
+    with _fed({"a.xml": VALID, "b.xml": VALID}, chunk=3) as process:
+        process.verdict(["a.xml", "b.xml"])
+        assert process._process.returncode == 0
+
+
+def test_documents_written_side_by_side_are_kept_apart_and_the_first_listed_failure_is_raised():
+    process = ValidationProcess()
+    with process:
+        first, second = process.start("data/items.xml"), process.start("data/moderation.xml")
+        for i in range(0, max(len(VALID), len(WRONG_TYPE)), 5):
+            process.feed(first, VALID[i : i + 5])
+            process.feed(second, WRONG_TYPE[i : i + 5])
+        process.end(second)
+        process.end(first)
+        with pytest.raises(PackageInvalid, match=r"^moderation\.xml: "):
+            process.verdict(["data/items.xml", "data/moderation.xml"])
+
+
+def test_a_child_that_fails_fails_the_verdict_loudly():
+    with ValidationProcess() as process:
+        process.end(41)  # a document never started: the child stops on it
+        with pytest.raises(RuntimeError, match="validation process ended with status"):
+            process.verdict([])
+
+
+def test_a_build_with_an_invalid_document_fails_and_leaves_no_package(tmp_path, children):
+    out = tmp_path / "package.zip"
+    # accountId is an integer in the schema: the items and the moderation break it.
+    with pytest.raises(PackageInvalid, match=r"^moderation\.xml: .*accountId"):
+        build_package(_info(account_id="x"), SyntheticSource(50), out, work_dir=tmp_path / "w")
+    assert not out.exists()
+    assert not (tmp_path / "w").exists()
+    assert [child._process.poll() is not None for child in children] == [True]
+
+
+def test_a_build_that_fails_while_writing_ends_its_child(tmp_path, children):
+    class Failing(SyntheticSource):
+        def items(self):
+            yield from super().items()
+            raise OSError("the database went away")
+
+    with pytest.raises(OSError, match="went away"):
+        build_package(_info(), Failing(20), tmp_path / "package.zip")
+    assert [child._process.poll() is not None for child in children] == [True]
+
+
+def test_a_build_without_validation_starts_no_child(tmp_path, children):
+    build_package(_info(), SyntheticSource(5), tmp_path / "package.zip", validate=False)
+    assert children == []
+
+
+def test_the_child_runs_this_module_without_its_folder_on_the_path():
+    # Run as a script, the module must not import the package (Django and all).
+    source = validation_module.__file__
+    with open(source, encoding="utf-8") as f:
+        text = f.read()
+    assert "from ." not in text
+    assert "import django" not in text
