@@ -12,7 +12,6 @@ import hashlib
 import json
 import shutil
 import tempfile
-import zipfile
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -21,6 +20,7 @@ from typing import Any, Protocol
 from . import mets, sections
 from .stream import PackageFiles, XmlWriter
 from .validation import SCHEMA_DIR, ValidationProcess
+from .zipping import DeflateProcess, write_zip
 
 AGENT = "haparanda-social"
 REP1 = "representations/rep01-structured/data"
@@ -110,25 +110,28 @@ def build_package(
     version = software_version()
     if work_dir is None:
         work_dir = Path(tempfile.mkdtemp(prefix="haparanda-sip-"))
-    validation = ValidationProcess() if validate else None
+    children: list = []
     try:
-        return _build(info, source, out_path, validation=validation, work=work_dir, version=version)
-    finally:
+        # The validation and the deflating run beside the writing, each in a child process.
+        deflate = DeflateProcess(Path(work_dir) / "deflated")
+        children.append(deflate)
+        validation = ValidationProcess() if validate else None
         if validation is not None:
-            validation.close()
+            children.append(validation)
+        files = PackageFiles(
+            Path(work_dir) / info.package_id, validation=validation, deflate=deflate
+        )
+        return _build(info, source, out_path, files=files, version=version)
+    finally:
+        for child in children:
+            child.close()
         shutil.rmtree(work_dir, ignore_errors=True)
 
 
 def _build(
-    info: PackageInfo,
-    source: Source,
-    out_path: Path,
-    *,
-    validation: ValidationProcess | None,
-    work: Path,
-    version: str,
+    info: PackageInfo, source: Source, out_path: Path, *, files: PackageFiles, version: str
 ) -> PackageResult:
-    files = PackageFiles(Path(work) / info.package_id, validation=validation)
+    validation = files.validation
     counts = _write_sections(info, source, files)
     capture_done = _now()
 
@@ -214,11 +217,15 @@ def _build(
             agents=agents,
         )
 
-    with zipfile.ZipFile(out_path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-        # METS.xml first, so a reader streaming the ZIP meets the map before the files.
-        ordered = sorted(files.entries, key=lambda e: e.path != "METS.xml")
-        for entry in ordered:
-            zf.write(files.path_of(entry.path), f"{info.package_id}/{entry.path}")
+    deflated = files.deflate.results() if files.deflate is not None else {}
+    files.deflate = None
+    # METS.xml first, so a reader streaming the ZIP meets the map before the files.
+    ordered = sorted(files.entries, key=lambda e: e.path != "METS.xml")
+    write_zip(
+        out_path,
+        [(files.path_of(e.path), f"{info.package_id}/{e.path}") for e in ordered],
+        {files.path_of(name): done for name, done in deflated.items()},
+    )
     return PackageResult(sha256=sha256_of(out_path), size=out_path.stat().st_size, counts=counts)
 
 

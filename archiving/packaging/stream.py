@@ -213,13 +213,15 @@ XML = "application/xml"
 class PackageFiles:
     """The package folder being built: each file is hashed as it is written and remembered.
 
-    While ``validation`` is set (a ``ValidationProcess``), each XML document of the package's own
-    (not the copied schemas) is also fed to it as it is written."""
+    Each file is also fed, as it is written, to the child processes set: ``deflate`` (a
+    ``DeflateProcess``) every file, ``validation`` (a ``ValidationProcess``) the package's own
+    XML documents (not the copied schemas)."""
 
-    def __init__(self, root: Path, validation=None):
+    def __init__(self, root: Path, *, validation=None, deflate=None):
         self.root = root
         self.entries: list[FileEntry] = []
         self.validation = validation
+        self.deflate = deflate
 
     @staticmethod
     def validated(relpath: str, mimetype: str) -> bool:
@@ -231,19 +233,28 @@ class PackageFiles:
         path = self.root / relpath
         path.parent.mkdir(parents=True, exist_ok=True)
         created = dt.datetime.now(dt.UTC)
-        validation = self.validation
-        if validation is not None and self.validated(relpath, mimetype):
-            document = validation.start(relpath)
-            out = HashingFile(path, tee=lambda chunk: validation.feed(document, chunk))
-        else:
-            validation = None
+        children = [self.deflate] if self.deflate is not None else []
+        if self.validation is not None and self.validated(relpath, mimetype):
+            children.append(self.validation)
+        fed = [(child, child.start(relpath)) for child in children]
+        if not fed:
             out = HashingFile(path)
+        elif len(fed) == 1:
+            child, number = fed[0]
+            out = HashingFile(path, tee=lambda chunk: child.feed(number, chunk))
+        else:
+
+            def tee(chunk: bytes) -> None:
+                for child, number in fed:
+                    child.feed(number, chunk)
+
+            out = HashingFile(path, tee=tee)
         try:
             yield out
         finally:
             digest = out.close()
-            if validation is not None:
-                validation.end(document)
+            for child, number in fed:
+                child.end(number)
         self.entries.append(FileEntry(relpath, mimetype, out.size, digest, created))
 
     def add_file(self, relpath: str, mimetype: str, source: Path) -> FileEntry:

@@ -3,13 +3,14 @@ as validating the files afterwards, a build that fails on an invalid document, a
 left behind."""
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 
-from archiving.packaging import PackageInfo, PackageInvalid, build_package, validate_file
-from archiving.packaging import validation as validation_module
+from archiving.packaging import PackageInfo, PackageInvalid, build_package, children, validate_file
 from archiving.packaging.synthetic import SyntheticSource
 from archiving.packaging.validation import ValidationProcess
+from archiving.packaging.zipping import DeflateProcess
 
 VALID = (
     b'<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -32,17 +33,27 @@ def _info(**kwargs):
 
 
 @pytest.fixture
-def children(monkeypatch):
-    """Every validation process a build starts."""
+def started(monkeypatch):
+    """Every child process a build starts, by kind."""
     started = []
 
-    class Recorded(ValidationProcess):
+    class Validation(ValidationProcess):
         def __init__(self):
             super().__init__()
-            started.append(self)
+            started.append(("validation", self))
 
-    monkeypatch.setattr("archiving.packaging.builder.ValidationProcess", Recorded)
+    class Deflate(DeflateProcess):
+        def __init__(self, folder):
+            super().__init__(folder)
+            started.append(("deflate", self))
+
+    monkeypatch.setattr("archiving.packaging.builder.ValidationProcess", Validation)
+    monkeypatch.setattr("archiving.packaging.builder.DeflateProcess", Deflate)
     return started
+
+
+def _ended(started) -> list[tuple[str, bool]]:
+    return [(kind, child._process.poll() is not None) for kind, child in started]
 
 
 def _fed(documents: dict[str, bytes], chunk: int = 7) -> ValidationProcess:
@@ -88,21 +99,21 @@ def test_documents_written_side_by_side_are_kept_apart_and_the_first_listed_fail
 def test_a_child_that_fails_fails_the_verdict_loudly():
     with ValidationProcess() as process:
         process.end(41)  # a document never started: the child stops on it
-        with pytest.raises(RuntimeError, match="validation process ended with status"):
+        with pytest.raises(RuntimeError, match="child ended with status 1"):
             process.verdict([])
 
 
-def test_a_build_with_an_invalid_document_fails_and_leaves_no_package(tmp_path, children):
+def test_a_build_with_an_invalid_document_fails_and_leaves_no_package(tmp_path, started):
     out = tmp_path / "package.zip"
     # accountId is an integer in the schema: the items and the moderation break it.
     with pytest.raises(PackageInvalid, match=r"^moderation\.xml: .*accountId"):
         build_package(_info(account_id="x"), SyntheticSource(50), out, work_dir=tmp_path / "w")
     assert not out.exists()
     assert not (tmp_path / "w").exists()
-    assert [child._process.poll() is not None for child in children] == [True]
+    assert _ended(started) == [("deflate", True), ("validation", True)]
 
 
-def test_a_build_that_fails_while_writing_ends_its_child(tmp_path, children):
+def test_a_build_that_fails_while_writing_ends_its_child(tmp_path, started):
     class Failing(SyntheticSource):
         def items(self):
             yield from super().items()
@@ -110,18 +121,16 @@ def test_a_build_that_fails_while_writing_ends_its_child(tmp_path, children):
 
     with pytest.raises(OSError, match="went away"):
         build_package(_info(), Failing(20), tmp_path / "package.zip")
-    assert [child._process.poll() is not None for child in children] == [True]
+    assert _ended(started) == [("deflate", True), ("validation", True)]
 
 
-def test_a_build_without_validation_starts_no_child(tmp_path, children):
+def test_a_build_without_validation_starts_only_the_deflating_child(tmp_path, started):
     build_package(_info(), SyntheticSource(5), tmp_path / "package.zip", validate=False)
-    assert children == []
+    assert _ended(started) == [("deflate", True)]
 
 
-def test_the_child_runs_this_module_without_its_folder_on_the_path():
-    # Run as a script, the module must not import the package (Django and all).
-    source = validation_module.__file__
-    with open(source, encoding="utf-8") as f:
-        text = f.read()
+def test_the_children_run_without_the_package():
+    # Run as a script, the children's module must import neither the package nor Django.
+    text = Path(children.__file__).read_text(encoding="utf-8")
     assert "from ." not in text
-    assert "import django" not in text
+    assert "django" not in text
