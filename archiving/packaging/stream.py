@@ -115,7 +115,7 @@ class HashingFile:
     def __init__(self, path: Path, tee=None):
         self._file = path.open("wb")
         self._hash = hashlib.sha256()
-        self._tee = tee  # also given every chunk written (the validation), when set
+        self._tee = tee  # also given every chunk written (the child processes), when set
         self._pending: list = []
         self._pending_size = 0
         self._text = False
