@@ -2,18 +2,22 @@
 
 Python formats the package's documents while holding the interpreter; what can be done beside it
 (validating the XML, deflating the files for the ZIP) is done in child processes, on the other
-core, fed the bytes through a pipe as each file is written. The child's side is run as this file,
-on its own (no Django, no package imports), so it starts fast and shares nothing.
+core, each reading the files as they are written. The child's side is run as this file, on its
+own (no Django, no package imports), so it starts fast and shares nothing.
 
-The frames: a kind, a file number and a length, then that many bytes. Several files can be open
-at once (the moderation is written while the items are still open). A child says nothing until
-its input ends, so neither side can wait on the other.
+The builder tells a child, through a pipe, when a file starts (its path), how many more bytes of
+it are written, and when it ends; the child reads those bytes from the file itself. The bytes go
+through the page cache, not the pipe: a child that falls behind (the machine busy with other
+work) never holds the writing up, it reads on once it runs. Several files can be open at once
+(the moderation is written while the items are still open). A child says nothing until its input
+ends, so neither side can wait on the other.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import os
 import struct
 import subprocess
 import sys
@@ -21,15 +25,18 @@ import tempfile
 import zlib
 from pathlib import Path
 
+# A kind, a file number and a size: of the path that follows (START), of the bytes just written
+# to the file (DATA), nothing (END).
 FRAME = struct.Struct(">cII")
 START, DATA, END = b"S", b"D", b"E"
-# The pipe to a child holds this much (64 KB by default on Linux): the writer then seldom waits
-# for the child, which only has to keep up on average.
+# The pipe to a child holds this much (64 KB by default on Linux): frames of a few bytes each,
+# so the writer never waits for a child that is behind.
 PIPE_SIZE = 1024 * 1024
 
 
 class ChildProcess:
-    """One child, fed files: ``start`` a file, ``feed`` it its bytes in order, ``end`` it.
+    """One child, told of files: ``start`` a file, say how much more of it is ``written`` (on
+    disk already, not in a buffer of the writer), ``end`` it.
 
     ``finish`` ends the input and waits; ``close`` (also on leaving a ``with`` block) ends the
     child whatever happened, so an error or a cancelled build never leaves one behind."""
@@ -44,6 +51,7 @@ class ChildProcess:
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self._errors,
+            bufsize=0,  # each frame reaches the child when sent
         )
         self._pipe = self._process.stdin
         with contextlib.suppress(AttributeError, OSError):
@@ -53,27 +61,28 @@ class ChildProcess:
         self.names: list[str] = []
         self._broken = False
 
-    def _send(self, kind: bytes, number: int, data: bytes = b"") -> None:
+    def _send(self, frame: bytes) -> None:
         if self._broken:
             return
         try:
-            self._pipe.write(FRAME.pack(kind, number, len(data)))
-            if data:
-                self._pipe.write(data)
+            view = memoryview(frame)
+            while view:
+                view = view[self._pipe.write(view) :]
         except BrokenPipeError:  # the child is gone: ``finish`` says why
             self._broken = True
 
-    def start(self, name: str) -> int:
+    def start(self, name: str, path: Path) -> int:
         number = len(self.names)
         self.names.append(name)
-        self._send(START, number)
+        location = os.fsencode(Path(path).resolve())
+        self._send(FRAME.pack(START, number, len(location)) + location)
         return number
 
-    def feed(self, number: int, data: bytes) -> None:
-        self._send(DATA, number, data)
+    def written(self, number: int, size: int) -> None:
+        self._send(FRAME.pack(DATA, number, size))
 
     def end(self, number: int) -> None:
-        self._send(END, number)
+        self._send(FRAME.pack(END, number, 0))
 
     def finish(self) -> bytes:
         """End the input, wait for the child and return what it reported."""
@@ -102,12 +111,24 @@ class ChildProcess:
         self.close()
 
 
-def frames(source):
-    """The child's side: each frame read as ``(kind, number, data)``, until the input ends."""
+def chunks(source):
+    """The child's side: ``(kind, number, data)`` for each frame until the input ends, ``data``
+    being the bytes just written to the file (read from the file), else empty."""
     read = source.read
+    files = {}
     while header := read(FRAME.size):
         kind, number, size = FRAME.unpack(header)
-        yield kind, number, read(size) if size else b""
+        if kind == START:
+            files[number] = open(os.fsdecode(read(size)), "rb")  # noqa: SIM115 - closed at END
+            yield kind, number, b""
+        elif kind == DATA:
+            data = files[number].read(size)
+            if len(data) != size:
+                raise RuntimeError(f"file {number}: {len(data)} bytes of {size} written")
+            yield kind, number, data
+        else:
+            files.pop(number).close()
+            yield kind, number, b""
 
 
 def drop(element) -> None:
@@ -125,7 +146,7 @@ def validate(source, report, schema_path: str, *records: str) -> None:
     schema = etree.XMLSchema(etree.parse(schema_path))
     parsers: dict[int, etree.XMLPullParser] = {}
     failed: dict[int, str] = {}
-    for kind, number, data in frames(source):
+    for kind, number, data in chunks(source):
         if number in failed:
             continue
         try:
@@ -161,7 +182,7 @@ def deflate(source, report, folder: str) -> None:
     out = Path(folder)
     open_files: dict[int, list] = {}
     with (out / "report").open("w+") as lines:
-        for kind, number, data in frames(source):
+        for kind, number, data in chunks(source):
             if kind == START:
                 compressor = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
                 open_files[number] = [compressor, 0, 0, (out / str(number)).open("wb")]

@@ -112,10 +112,11 @@ class FileEntry:
 class HashingFile:
     """A binary file that counts and hashes what is written, buffered to keep writes cheap."""
 
-    def __init__(self, path: Path, tee=None):
+    def __init__(self, path: Path):
         self._file = path.open("wb")
         self._hash = hashlib.sha256()
-        self._tee = tee  # also given every chunk written (the child processes), when set
+        # Told the size of every chunk once it is written (the child processes), when set.
+        self.tee = None
         self._pending: list = []
         self._pending_size = 0
         self._text = False
@@ -148,8 +149,9 @@ class HashingFile:
                 chunk = b"".join(self._pending)
             self._hash.update(chunk)
             self._file.write(chunk)
-            if self._tee is not None:
-                self._tee(chunk)
+            if self.tee is not None:
+                self._file.flush()  # in the file for the child processes before they are told
+                self.tee(len(chunk))
             self.size += len(chunk)
             self._pending = []
             self._pending_size = 0
@@ -236,19 +238,18 @@ class PackageFiles:
         children = [self.deflate] if self.deflate is not None else []
         if self.validation is not None and self.validated(relpath, mimetype):
             children.append(self.validation)
-        fed = [(child, child.start(relpath)) for child in children]
-        if not fed:
-            out = HashingFile(path)
-        elif len(fed) == 1:
+        out = HashingFile(path)
+        fed = [(child, child.start(relpath, path)) for child in children]
+        if len(fed) == 1:
             child, number = fed[0]
-            out = HashingFile(path, tee=lambda chunk: child.feed(number, chunk))
-        else:
+            out.tee = lambda size: child.written(number, size)
+        elif fed:
 
-            def tee(chunk: bytes) -> None:
+            def tee(size: int) -> None:
                 for child, number in fed:
-                    child.feed(number, chunk)
+                    child.written(number, size)
 
-            out = HashingFile(path, tee=tee)
+            out.tee = tee
         try:
             yield out
         finally:

@@ -12,6 +12,8 @@ from archiving.packaging.synthetic import SyntheticSource
 from archiving.packaging.validation import ValidationProcess
 from archiving.packaging.zipping import DeflateProcess
 
+from .helpers import written_side_by_side
+
 VALID = (
     b'<?xml version="1.0" encoding="UTF-8"?>\n'
     b'<items xmlns="urn:haparanda-social:archive:1" packageId="p" accountId="1">\n</items>\n'
@@ -56,13 +58,10 @@ def _ended(started) -> list[tuple[str, bool]]:
     return [(kind, child._process.poll() is not None) for kind, child in started]
 
 
-def _fed(documents: dict[str, bytes], chunk: int = 7) -> ValidationProcess:
+def _fed(folder, documents: dict[str, bytes], chunk: int = 7) -> ValidationProcess:
     process = ValidationProcess()
-    for name, data in documents.items():
-        number = process.start(name)
-        for i in range(0, len(data), chunk):
-            process.feed(number, data[i : i + chunk])
-        process.end(number)
+    for name, data in documents.items():  # one after the other
+        written_side_by_side(process, {name: data}, folder, chunk)
     return process
 
 
@@ -72,26 +71,24 @@ def test_the_child_gives_the_message_validating_the_file_gives(tmp_path, data):
     path.write_bytes(data)
     with pytest.raises(PackageInvalid) as on_disk:
         validate_file(path)
-    with _fed({"data/items.xml": data}) as process, pytest.raises(PackageInvalid) as streamed:
+    fed = _fed(tmp_path / "fed", {"data/items.xml": data})
+    with fed as process, pytest.raises(PackageInvalid) as streamed:
         process.verdict(["data/items.xml"])
     assert str(streamed.value) == str(on_disk.value)
 
 
-def test_a_valid_document_passes_and_the_child_ends():
-    with _fed({"a.xml": VALID, "b.xml": VALID}, chunk=3) as process:
+def test_a_valid_document_passes_and_the_child_ends(tmp_path):
+    with _fed(tmp_path, {"a.xml": VALID, "b.xml": VALID}, chunk=3) as process:
         process.verdict(["a.xml", "b.xml"])
         assert process._process.returncode == 0
 
 
-def test_documents_written_side_by_side_are_kept_apart_and_the_first_listed_failure_is_raised():
-    process = ValidationProcess()
-    with process:
-        first, second = process.start("data/items.xml"), process.start("data/moderation.xml")
-        for i in range(0, max(len(VALID), len(WRONG_TYPE)), 5):
-            process.feed(first, VALID[i : i + 5])
-            process.feed(second, WRONG_TYPE[i : i + 5])
-        process.end(second)
-        process.end(first)
+def test_documents_written_side_by_side_are_kept_apart_and_the_first_listed_failure_is_raised(
+    tmp_path,
+):
+    with ValidationProcess() as process:
+        documents = {"data/items.xml": VALID, "data/moderation.xml": WRONG_TYPE}
+        written_side_by_side(process, documents, tmp_path, 5)
         with pytest.raises(PackageInvalid, match=r"^moderation\.xml: "):
             process.verdict(["data/items.xml", "data/moderation.xml"])
 

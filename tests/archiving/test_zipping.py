@@ -8,6 +8,8 @@ import pytest
 
 from archiving.packaging.zipping import DeflateProcess, write_zip
 
+from .helpers import written_side_by_side
+
 
 @pytest.fixture
 def files(tmp_path):
@@ -37,15 +39,9 @@ def files(tmp_path):
 def _deflated(files, chunk):
     process = DeflateProcess(files["METS.xml"].parent.parent / "deflated")
     with process:
-        # Written side by side, as the items, JSON lines and rendering are.
-        numbers = {name: process.start(name) for name in files}
+        # The same bytes written again beside them, as the build writes them.
         contents = {name: path.read_bytes() for name, path in files.items()}
-        for i in range(0, max(len(data) for data in contents.values()), chunk):
-            for name, data in contents.items():
-                if data[i : i + chunk]:
-                    process.feed(numbers[name], data[i : i + chunk])
-        for number in numbers.values():
-            process.end(number)
+        written_side_by_side(process, contents, process.folder.parent / "written", chunk)
         done = process.results()
     return {files[name]: result for name, result in done.items()}
 
@@ -73,6 +69,6 @@ def test_a_file_changed_after_deflating_is_refused(tmp_path, files):
 
 def test_the_child_ends_with_the_process_that_started_it(tmp_path):
     process = DeflateProcess(tmp_path / "deflated")
-    process.feed(process.start("a"), b"abc")
+    written_side_by_side(process, {"a": b"abc"}, tmp_path / "written", 2)
     process.close()
     assert process._process.poll() is not None
