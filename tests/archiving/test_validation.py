@@ -131,3 +131,14 @@ def test_the_children_run_without_the_package():
     text = Path(children.__file__).read_text(encoding="utf-8")
     assert "from ." not in text
     assert "django" not in text
+
+
+@pytest.mark.parametrize("kind", ["validation", "deflate"])
+def test_a_child_whose_builder_is_gone_exits(tmp_path, kind):
+    # A builder killed outright closes nothing itself: its end of the pipe closes with it.
+    process = ValidationProcess() if kind == "validation" else DeflateProcess(tmp_path / "d")
+    written_side_by_side(process, {"a.xml": VALID[:40]}, tmp_path, 7)
+    process._pipe.close()
+    process._process.stdout.close()
+    assert process._process.wait(timeout=30) is not None
+    process.close()
