@@ -12,7 +12,6 @@ import hashlib
 import json
 import shutil
 import tempfile
-import zipfile
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -20,7 +19,8 @@ from typing import Any, Protocol
 
 from . import mets, sections
 from .stream import PackageFiles, XmlWriter
-from .validation import SCHEMA_DIR, validate_file
+from .validation import SCHEMA_DIR, ValidationProcess
+from .zipping import DeflateProcess, write_zip
 
 AGENT = "haparanda-social"
 REP1 = "representations/rep01-structured/data"
@@ -110,16 +110,28 @@ def build_package(
     version = software_version()
     if work_dir is None:
         work_dir = Path(tempfile.mkdtemp(prefix="haparanda-sip-"))
+    children: list = []
     try:
-        return _build(info, source, out_path, validate=validate, work=work_dir, version=version)
+        # The validation and the deflating run beside the writing, each in a child process.
+        deflate = DeflateProcess(Path(work_dir) / "deflated")
+        children.append(deflate)
+        validation = ValidationProcess() if validate else None
+        if validation is not None:
+            children.append(validation)
+        files = PackageFiles(
+            Path(work_dir) / info.package_id, validation=validation, deflate=deflate
+        )
+        return _build(info, source, out_path, files=files, version=version)
     finally:
+        for child in children:
+            child.close()
         shutil.rmtree(work_dir, ignore_errors=True)
 
 
 def _build(
-    info: PackageInfo, source: Source, out_path: Path, *, validate: bool, work: Path, version: str
+    info: PackageInfo, source: Source, out_path: Path, *, files: PackageFiles, version: str
 ) -> PackageResult:
-    files = PackageFiles(Path(work) / info.package_id)
+    validation = files.validation
     counts = _write_sections(info, source, files)
     capture_done = _now()
 
@@ -130,10 +142,10 @@ def _build(
     files.add_bytes("documentation/README.txt", "text/plain", doc)
     _write_culling_log(source, files)
 
-    if validate:
-        for entry in files.entries:
-            if entry.mimetype == XML and not entry.path.startswith("schemas/"):
-                validate_file(files.path_of(entry.path))
+    if validation is not None:
+        # Every document to validate is written: the verdict, before anything refers to them.
+        files.validation = None
+        validation.verdict([e.path for e in files.entries if files.validated(e.path, e.mimetype)])
 
     agents = mets.Agents(
         software=AGENT,
@@ -166,7 +178,7 @@ def _build(
         ),
         mets.Event("rendering", capture_done, "HTML rendering of the period", rendering),
     ]
-    if validate:
+    if validation is not None:
         events.append(
             mets.Event(
                 "validation",
@@ -205,11 +217,15 @@ def _build(
             agents=agents,
         )
 
-    with zipfile.ZipFile(out_path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-        # METS.xml first, so a reader streaming the ZIP meets the map before the files.
-        ordered = sorted(files.entries, key=lambda e: e.path != "METS.xml")
-        for entry in ordered:
-            zf.write(files.path_of(entry.path), f"{info.package_id}/{entry.path}")
+    deflated = files.deflate.results() if files.deflate is not None else {}
+    files.deflate = None
+    # METS.xml first, so a reader streaming the ZIP meets the map before the files.
+    ordered = sorted(files.entries, key=lambda e: e.path != "METS.xml")
+    write_zip(
+        out_path,
+        [(files.path_of(e.path), f"{info.package_id}/{e.path}") for e in ordered],
+        {files.path_of(name): done for name, done in deflated.items()},
+    )
     return PackageResult(sha256=sha256_of(out_path), size=out_path.stat().st_size, counts=counts)
 
 

@@ -255,16 +255,18 @@ def write_outbound(w: XmlWriter, outbound: dict[str, Any]) -> None:
 
 
 def _json_default(value):
-    if isinstance(value, dt.datetime):
+    if type(value) is dt.datetime or isinstance(value, dt.datetime):  # the common case first
         return utc(value)
     if isinstance(value, dt.date):
         return value.isoformat()
     return str(value)
 
 
-# One encoder for every line: ``json.dumps`` with options builds a new one per call.
-_JSONL = json.JSONEncoder(ensure_ascii=False, default=_json_default)
-_JSONL_ASCII = json.JSONEncoder(ensure_ascii=True, default=_json_default)
+# One encoder for every line: ``json.dumps`` with options builds a new one per call. A record is
+# a tree of fresh dicts and lists from the source, never circular: the check is left out (it
+# costs a lookup per container and changes no output).
+_JSONL = json.JSONEncoder(ensure_ascii=False, default=_json_default, check_circular=False)
+_JSONL_ASCII = json.JSONEncoder(ensure_ascii=True, default=_json_default, check_circular=False)
 # What the JSON lines carry of an attachment: its description, never where it is on disk.
 _ATTACHMENT_FIELDS = (
     "kind",

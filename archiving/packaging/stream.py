@@ -115,6 +115,8 @@ class HashingFile:
     def __init__(self, path: Path):
         self._file = path.open("wb")
         self._hash = hashlib.sha256()
+        # Told the size of every chunk once it is written (the child processes), when set.
+        self.tee = None
         self._pending: list = []
         self._pending_size = 0
         self._text = False
@@ -147,6 +149,9 @@ class HashingFile:
                 chunk = b"".join(self._pending)
             self._hash.update(chunk)
             self._file.write(chunk)
+            if self.tee is not None:
+                self._file.flush()  # in the file for the child processes before they are told
+                self.tee(len(chunk))
             self.size += len(chunk)
             self._pending = []
             self._pending_size = 0
@@ -204,23 +209,53 @@ class XmlWriter:
         self.end()
 
 
-class PackageFiles:
-    """The package folder being built: each file is hashed as it is written and remembered."""
+XML = "application/xml"
 
-    def __init__(self, root: Path):
+
+class PackageFiles:
+    """The package folder being built: each file is hashed as it is written and remembered.
+
+    Each file is also fed, as it is written, to the child processes set: ``deflate`` (a
+    ``DeflateProcess``) every file, ``validation`` (a ``ValidationProcess``) the package's own
+    XML documents (not the copied schemas)."""
+
+    def __init__(self, root: Path, *, validation=None, deflate=None):
         self.root = root
         self.entries: list[FileEntry] = []
+        self.validation = validation
+        self.deflate = deflate
+
+    @staticmethod
+    def validated(relpath: str, mimetype: str) -> bool:
+        """Whether the file is one of the documents validated against the archive schema."""
+        return mimetype == XML and not relpath.startswith("schemas/")
 
     @contextmanager
     def open(self, relpath: str, mimetype: str) -> Iterator[HashingFile]:
         path = self.root / relpath
         path.parent.mkdir(parents=True, exist_ok=True)
         created = dt.datetime.now(dt.UTC)
+        children = [self.deflate] if self.deflate is not None else []
+        if self.validation is not None and self.validated(relpath, mimetype):
+            children.append(self.validation)
         out = HashingFile(path)
+        fed = [(child, child.start(relpath, path)) for child in children]
+        if len(fed) == 1:
+            child, number = fed[0]
+            out.tee = lambda size: child.written(number, size)
+        elif fed:
+
+            def tee(size: int) -> None:
+                for child, number in fed:
+                    child.written(number, size)
+
+            out.tee = tee
         try:
             yield out
         finally:
             digest = out.close()
+            for child, number in fed:
+                child.end(number)
         self.entries.append(FileEntry(relpath, mimetype, out.size, digest, created))
 
     def add_file(self, relpath: str, mimetype: str, source: Path) -> FileEntry:

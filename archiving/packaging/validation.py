@@ -1,11 +1,20 @@
-"""Validation of the package's own XML against the shipped schema, streaming."""
+"""Validation of the package's own XML against the shipped schema, streaming.
+
+``validate_file`` validates a document on disk. ``ValidationProcess`` validates the documents
+while they are written: lxml holds the interpreter while it parses, so in the building process
+the validation would wait for the writing (and the other way round); in a child process it runs
+on another core, and the build only waits for its verdict once everything is written.
+"""
 
 from __future__ import annotations
 
+import json
 import threading
 from pathlib import Path
 
 from lxml import etree
+
+from .children import ChildProcess, drop
 
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
 ARCHIVE_SCHEMA = SCHEMA_DIR / "haparanda-archive-1.xsd"
@@ -45,8 +54,25 @@ def validate_file(path: Path, schema: etree.XMLSchema | None = None) -> None:
             resolve_entities=False,
             no_network=True,
         ):
-            element.clear()
-            while element.getprevious() is not None:
-                del element.getparent()[0]
+            drop(element)
     except etree.XMLSyntaxError as exc:
         raise PackageInvalid(f"{path.name}: {exc}") from exc
+
+
+class ValidationProcess(ChildProcess):
+    """Validates files against the archive schema in a child process, fed while written.
+
+    ``verdict`` waits for the child and raises ``PackageInvalid`` for the first of the given files
+    that failed, with the message ``validate_file`` would give."""
+
+    def __init__(self):
+        super().__init__("validate", str(ARCHIVE_SCHEMA), *RECORDS)
+
+    def verdict(self, names: list[str]) -> None:
+        failed = {}
+        for line in self.finish().splitlines():
+            number, message = json.loads(line)
+            failed[self.names[number]] = message
+        for name in names:
+            if name in failed:
+                raise PackageInvalid(f"{Path(name).name}: {failed[name]}")

@@ -38,3 +38,25 @@ def open_package(path: Path) -> tuple[zipfile.ZipFile, str]:
     zf = zipfile.ZipFile(path)
     root = zf.namelist()[0].split("/", 1)[0]
     return zf, root
+
+
+def written_side_by_side(process, documents: dict[str, bytes], folder: Path, chunk: int) -> None:
+    """Write each document to a file in ``folder``, ``chunk`` bytes at a time and the documents in
+    turn (as the items, JSON lines and rendering are written), telling ``process`` (a child of
+    ``archiving.packaging.children``) after each piece, then end them all."""
+    folder.mkdir(parents=True, exist_ok=True)
+    opened = {}
+    for n, name in enumerate(documents):
+        path = folder / f"{n}-{Path(name).name}"
+        opened[name] = (path.open("wb"), process.start(name, path))
+    for i in range(0, max((len(data) for data in documents.values()), default=0), chunk):
+        for name, data in documents.items():
+            piece = data[i : i + chunk]
+            if piece:
+                f, number = opened[name]
+                f.write(piece)
+                f.flush()
+                process.written(number, len(piece))
+    for f, number in opened.values():
+        f.close()
+        process.end(number)
