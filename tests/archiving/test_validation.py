@@ -21,6 +21,12 @@ VALID = (
 WRONG_TYPE = VALID.replace(b'accountId="1"', b'accountId="x"')
 UNKNOWN_ELEMENT = VALID.replace(b"\n</items>", b"<nonsense/></items>")
 NOT_XML = b""
+# A document that ends part-way through (a writer that stopped, a full disk).
+CUT_OFF = VALID[: -len(b"</items>\n")]
+# An entity that would read a file from the machine.
+EXTERNAL_ENTITY = VALID.replace(
+    b"<items ", b'<!DOCTYPE items [<!ENTITY x SYSTEM "file:///etc/passwd">]>\n<items '
+).replace(b"\n</items>", b"&x;</items>")
 
 
 def _info(**kwargs):
@@ -65,7 +71,7 @@ def _fed(folder, documents: dict[str, bytes], chunk: int = 7) -> ValidationProce
     return process
 
 
-@pytest.mark.parametrize("data", [WRONG_TYPE, UNKNOWN_ELEMENT, NOT_XML])
+@pytest.mark.parametrize("data", [WRONG_TYPE, UNKNOWN_ELEMENT, NOT_XML, CUT_OFF, EXTERNAL_ENTITY])
 def test_the_child_gives_the_message_validating_the_file_gives(tmp_path, data):
     path = tmp_path / "items.xml"
     path.write_bytes(data)
