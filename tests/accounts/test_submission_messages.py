@@ -92,3 +92,41 @@ def test_a_person_whose_manager_has_left_cannot_be_named(owner, draft_account, d
             "uppdatera katalogen."
         ]
     }
+
+
+def test_a_person_already_named_cannot_be_named_twice(owner, deputy, draft_account):
+    _ready(draft_account, owner, deputy)
+    with pytest.raises(ValidationError) as excinfo:
+        services.application_add_person(
+            account=draft_account, actor=owner, user=deputy, role=Role.ADMINISTRATOR
+        )
+    assert excinfo.value.message_dict == {
+        "user": [f"{deputy} har redan en roll på det här kontot."]
+    }
+
+
+def test_a_person_who_has_left_cannot_be_named(owner, draft_account, department, manager):
+    gone = make_user("lena.slutat", department=department, manager=manager, is_active=False)
+    with pytest.raises(ValidationError) as excinfo:
+        services.application_add_person(
+            account=draft_account, actor=owner, user=gone, role=Role.DEPUTY
+        )
+    assert excinfo.value.message_dict == {
+        "user": [f"{gone} finns inte längre i personalkatalogen och kan inte få en roll."]
+    }
+
+
+def test_an_address_taken_by_a_public_account_names_it_and_its_status(owner, active_account):
+    from .test_services import _data
+
+    with pytest.raises(ValidationError) as excinfo:
+        services.application_create(
+            actor=owner, data=_data(active_account.department, profile_url=active_account.url)
+        )
+    status = active_account.get_status_display().lower()
+    assert excinfo.value.message_dict == {
+        "profile_url": [
+            f"Adressen är redan registrerad som {active_account.display_name} ({status}). "
+            "Ett konto kan bara registreras en gång."
+        ]
+    }
