@@ -254,21 +254,19 @@ def _remove(path: Path) -> None:
         path.unlink(missing_ok=True)
 
 
-def clean_work_files(*, snapshot_id: int | None = None, before_attempt: int | None = None) -> int:
+def clean_work_files(*, snapshot_id: int | None = None, before_attempt: int | None = None) -> None:
     """Remove what killed builds left behind: the temporary ZIP and working folder.
 
     With ``snapshot_id`` and ``before_attempt``: that snapshot's earlier attempts (a build does
     this as it starts; an earlier attempt still running is fenced out anyway). Without: every
-    leftover older than ``ARCHIVING_STALE_MINUTES`` (the daily catch-up). Returns the count.
+    leftover older than ``ARCHIVING_STALE_MINUTES`` (the daily catch-up).
     """
-    removed = 0
     if snapshot_id is not None:
         for path in work_root().glob(f"snapshot-{snapshot_id}-attempt-*"):
             number = path.name.removesuffix(".zip").rsplit("-", 1)[-1]
             if number.isdigit() and (before_attempt is None or int(number) < before_attempt):
                 _remove(path)
-                removed += 1
-        return removed
+        return
     stale = time.time() - settings.ARCHIVING_STALE_MINUTES * 60
     for path in work_root().glob("snapshot-*-attempt-*"):
         try:
@@ -277,8 +275,6 @@ def clean_work_files(*, snapshot_id: int | None = None, before_attempt: int | No
             continue
         if old:
             _remove(path)
-            removed += 1
-    return removed
 
 
 def _claim(snapshot_id: int, token: str = "") -> int | None:

@@ -84,7 +84,7 @@ def classify_id_number(digits8or6: str, separator: str, last4: str) -> str | Non
         yymmdd = digits8or6
         century = _century_for(yymmdd, separator, today)
     ten = yymmdd + last4
-    day = int(yymmdd[4:6])
+    day = int(yymmdd[4:])
     if day > 60:
         # A samordningsnummer is a personnummer with 60 added to the day; stdnum rejects it.
         try:

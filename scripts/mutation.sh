@@ -16,6 +16,9 @@ export EARK_VALIDATOR_PYTHON="${EARK_VALIDATOR_PYTHON:-$PWD/.venv-eark/bin/pytho
 export PROPERTY_EXAMPLES_SCALE=0.1
 # The embedded SQLite default: a PostgreSQL test database would be made afresh for each mutant.
 unset DATABASE_URL
+# Mutants at a time, each test run on a test database file of its own.
+export MUTATION_CHILDREN="${MUTATION_CHILDREN:-2}"
+export TEST_DB_SLOTS="$MUTATION_CHILDREN"
 
 if [ -n "${MODULE:-}" ]; then
   modules=("$MODULE")
@@ -26,6 +29,8 @@ fi
 for module in "${modules[@]}"; do
   [ -f "$module" ] || { echo "No such module: $module"; exit 2; }
   echo "== $module"
+  started=$SECONDS
   .venv/bin/python scripts/mutation_run.py "$module"
+  echo "== $module: $((SECONDS - started)) s, $MUTATION_CHILDREN at a time, load $(cut -d' ' -f1-3 /proc/loadavg)"
 done
 .venv/bin/python scripts/mutation_report.py "${modules[@]}"

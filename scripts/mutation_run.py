@@ -9,6 +9,7 @@ mutants/results/ when its run ends, and the next module starts from its own.
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 import tomllib
@@ -30,8 +31,13 @@ def main(module: str) -> int:
     name = module.removesuffix(".py").replace("/", ".")
     meta = Path("mutants") / f"{module}.meta"
     kept = Path("mutants") / "results" / f"{module}.meta"
+    # Each mutant's test run takes a test database file of its own (TEST_DB_SLOTS, see
+    # tests/conftest.py), so never more mutants at a time than there are files.
+    children = os.environ.get("MUTATION_CHILDREN", "1")
+    if int(os.environ.get("TEST_DB_SLOTS") or 1) < int(children):
+        raise SystemExit("MUTATION_CHILDREN is more than TEST_DB_SLOTS: runs would share a file")
     try:
-        cli(["run", "--max-children", "1", f"{name}.*"], standalone_mode=False)
+        cli(["run", "--max-children", children, f"{name}.*"], standalone_mode=False)
     finally:
         if meta.exists():
             kept.parent.mkdir(parents=True, exist_ok=True)

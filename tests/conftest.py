@@ -2,6 +2,10 @@
 employee and the anonymous public. Every view test uses them, so a refusal test cannot pass for
 the wrong reason."""
 
+import fcntl
+import os
+import time
+
 import pytest
 from django.test import Client
 from django.utils import translation
@@ -10,6 +14,44 @@ from accounts.models import AccountStatus, Role
 from haparanda_social.celery import app as celery_app
 
 from .factories import add_role, make_account, make_department, make_user
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """``TEST_DB_SLOTS=n`` (set by ``scripts/mutation.sh``): up to n test runs at once, each on
+    its own SQLite test database file. A run claims a free slot (an exclusive lock on the slot's
+    lock file, held until the run ends or its process dies) and takes that slot's file, so no two
+    runs ever share a file; with every slot taken it waits. A slot without a file yet is claimed
+    first, so the first runs (mutmut's own, before any mutant) make each file."""
+    from django.conf import settings
+
+    slots = int(os.environ.get("TEST_DB_SLOTS") or 0)
+    database = settings.DATABASES["default"]
+    if slots < 1 or database["ENGINE"] != "django.db.backends.sqlite3":
+        yield
+        return
+    directory = settings.VAR_DIR
+    directory.mkdir(parents=True, exist_ok=True)
+    lock = None
+    while lock is None:
+        for slot in sorted(
+            range(slots), key=lambda n: (directory / f"test-db-{n}.sqlite3").exists()
+        ):
+            handle = open(directory / f"test-db-{slot}.lock", "w")  # noqa: SIM115
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                handle.close()
+                continue
+            lock = handle
+            break
+        else:
+            time.sleep(0.1)
+    database.setdefault("TEST", {})["NAME"] = str(directory / f"test-db-{slot}.sqlite3")
+    try:
+        yield
+    finally:
+        lock.close()
 
 
 @pytest.fixture(autouse=True)

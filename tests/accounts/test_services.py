@@ -690,6 +690,8 @@ def test_a_replaced_closure_hook_keeps_the_account_closing(
     owner, active_account, settings, django_capture_on_commit_callbacks
 ):
     settings.ACCOUNTS_CLOSURE_HOOK = "tests.accounts.test_services._snapshot_pending"
+    # The list outlives the test: a second run in the same process (mutmut's) starts it again.
+    _requested.clear()
     with django_capture_on_commit_callbacks(execute=True):
         services.account_close(account=active_account, actor=owner, comment="Slut.")
     active_account.refresh_from_db()
