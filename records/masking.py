@@ -8,6 +8,8 @@ masked wherever the same words appear in the item's other versions too.
 
 from __future__ import annotations
 
+import re
+
 from django.utils.translation import gettext as _
 
 from moderation.personal_data import KIND_LABELS, find_personal_data_spans
@@ -103,7 +105,21 @@ def masked_words(text: str, spans, *, author: str | None = None) -> list[str]:
 
 
 def mask_words(text: str, words: list[str]) -> str:
-    """``text`` with every occurrence of each word replaced by the marker."""
-    for word in words:
-        text = text.replace(word, MASK)
-    return text
+    """``text`` with every occurrence of each word replaced by the marker.
+
+    The occurrences are all found in the text as it is (overlapping ones too) and each run of
+    overlapping or touching ones becomes one marker: a word is never looked for inside a marker
+    already put in (masking "era" must not turn "[maskerat]" into "[mask[maskerat]t]"), and no
+    character of any occurrence stays visible, whatever the order of the words."""
+    found = sorted(
+        (match.start(), match.start() + len(word))
+        for word in {w for w in words if w}
+        for match in re.finditer(f"(?={re.escape(word)})", text)
+    )
+    merged: list[list[int]] = []
+    for start, end in found:
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return apply_mask(text, merged)

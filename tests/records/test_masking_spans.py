@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from moderation.models import Item
 from records.delivering import build_delivery
-from records.masking import MASK, MAX_SPANS
+from records.masking import MASK, MAX_SPANS, mask_words
 from records.models import ItemReview, SecrecyProvision
 from records.services import request_add_items
 from tests.moderation.conftest import make_item
@@ -144,3 +144,20 @@ def test_suggestions_come_in_the_order_of_the_text_and_the_first_is_masked(revie
         "0501011233",
         "070-123 45 67",
     ]
+
+
+@pytest.mark.parametrize("word", ["a", "era", "mask", "[maskerat]"])
+def test_a_word_is_never_masked_inside_a_marker_already_put_in(word):
+    text = f"Anna Berg bor på Storgatan, {word} sa hon."
+    masked = mask_words(text, ["Anna Berg", word])
+    assert "Anna Berg" not in masked
+    assert word not in masked.replace(MASK, "")
+    assert "[m[" not in masked and "]t]" not in masked
+    assert masked.count(MASK) == masked.count("[") == masked.count("]")
+
+
+def test_overlapping_words_leave_no_character_visible_whatever_their_order():
+    text = "Ring Annasson i Haparanda."
+    for words in (["Annasson", "Anna"], ["Anna", "Annasson"], ["nnas", "Annasson"]):
+        assert mask_words(text, words) == f"Ring {MASK} i Haparanda."
+    assert mask_words("abc", ["bc", "ab"]) == MASK
