@@ -3,10 +3,10 @@
 #   make mutation                                  every configured module, one after the other
 #   make mutation MODULE=moderation/workdays.py    one module
 # Each mutant runs against the tests that call the mutated function, among the tests chosen for
-# the module in pyproject.toml ([tool.haparanda_social.mutation]). The tests share one SQLite
-# file (var/test-db.sqlite3 inside mutants/), so mutants run one at a time. mutmut keeps its copy
-# of the project and its results in mutants/ (git-ignored); each run tries every mutant of the
-# module again. scripts/mutation_report.py prints the table for the README.
+# the module in pyproject.toml ([tool.haparanda_social.mutation]), fastest first. Each test run
+# takes a SQLite test database file of its own (TEST_DB_SLOTS, see tests/conftest.py). mutmut
+# keeps its copy of the project and its results in mutants/ (git-ignored); each run tries every
+# mutant of the module again. scripts/mutation_report.py prints the table for the README.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,6 +14,9 @@ cd "$(dirname "$0")/.."
 export EARK_VALIDATOR_PYTHON="${EARK_VALIDATOR_PYTHON:-$PWD/.venv-eark/bin/python}"
 # The property tests with the most examples run a tenth of them for each mutant.
 export PROPERTY_EXAMPLES_SCALE=0.1
+# Bytecode is kept: every run compiles the mutated modules, each holding all its mutants, again
+# otherwise (seconds each for the largest).
+unset PYTHONDONTWRITEBYTECODE
 # The embedded SQLite default: a PostgreSQL test database would be made afresh for each mutant.
 unset DATABASE_URL
 # Mutants at a time, each test run on a test database file of its own.

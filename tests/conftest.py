@@ -3,8 +3,11 @@ employee and the anonymous public. Every view test uses them, so a refusal test 
 the wrong reason."""
 
 import fcntl
+import functools
+import hashlib
 import os
 import time
+from pathlib import Path
 
 import pytest
 from django.test import Client
@@ -52,6 +55,77 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
         yield
     finally:
         lock.close()
+
+
+@functools.cache
+def _migrations_fingerprint() -> str:
+    """SHA-256 over every migration file of the project, names and contents (read once per
+    process: the fork server's reading serves every run forked from it)."""
+    from django.conf import settings
+
+    digest = hashlib.sha256()
+    for path in sorted(Path(settings.BASE_DIR).glob("*/migrations/*.py")):
+        digest.update(str(path.relative_to(settings.BASE_DIR)).encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+if os.environ.get("TEST_DB_SLOTS"):
+
+    @pytest.fixture(scope="session")
+    def django_db_setup(
+        request, django_test_environment, django_db_blocker, django_db_modify_db_settings
+    ):
+        """With ``TEST_DB_SLOTS`` (mutation testing), a slot's file that a run has already
+        migrated, at migrations identical to these, is used as it is: each mutant's run would
+        otherwise spend most of its second loading and checking the migrations to apply none.
+        A slot's first run, or one after any migration changed, migrates it as
+        ``pytest-django`` does (``--reuse-db``) and records the migrations' fingerprint beside
+        the file. The file is never deleted, as with ``--reuse-db``."""
+        from django.conf import settings
+        from django.db import connections
+        from django.test.utils import setup_databases
+
+        database = settings.DATABASES["default"]
+        name = database["TEST"]["NAME"]
+        stamp = Path(f"{name}.migrated")
+        fingerprint = _migrations_fingerprint()
+        if Path(name).exists() and stamp.exists() and stamp.read_text() == fingerprint:
+            # What Django's create_test_db does to point the connection at the kept file.
+            connection = connections["default"]
+            connection.close()
+            database["NAME"] = name
+            connection.settings_dict["NAME"] = name
+        else:
+            stamp.unlink(missing_ok=True)
+            with django_db_blocker.unblock():
+                setup_databases(
+                    verbosity=request.config.option.verbose,
+                    interactive=False,
+                    keepdb=True,
+                    aliases={"default"},
+                )
+            stamp.write_text(fingerprint)
+        yield
+
+
+def pytest_collection_finish(session):
+    """mutmut's fork server collects the tests once and forks each mutant's run from itself
+    (``scripts/mutation.sh``): what every run would otherwise import or build again is made
+    here, before the forks: the URL configuration with every view, the migrations, and a
+    frozen heap that pytest's garbage collection at the end of each run need not walk."""
+    if not (session.config.option.collectonly and os.environ.get("TEST_DB_SLOTS")):
+        return
+    import gc
+
+    from django.db.migrations.loader import MigrationLoader
+    from django.urls import get_resolver
+
+    get_resolver()._populate()
+    MigrationLoader(None, ignore_no_migrations=True)
+    _migrations_fingerprint()
+    gc.collect()
+    gc.freeze()
 
 
 @pytest.fixture(autouse=True)

@@ -8,7 +8,6 @@ JSON, as a visitor's browser or a journalist's script would send it.
 """
 
 import importlib
-import os
 import string
 
 import pytest
@@ -23,6 +22,7 @@ from accounts import services
 from accounts.models import AccountStatus, SocialAccount
 from accounts.platforms import parse_profile_url
 from tests.factories import make_account
+from tests.properties import examples
 
 pytestmark = pytest.mark.django_db
 
@@ -292,7 +292,7 @@ def _lookup(client, pasted):
 
 # Mutation runs (scripts/mutation.sh) take a tenth: each surviving mutant runs these again.
 EXAMPLES = settings(
-    max_examples=int(250 * float(os.environ.get("PROPERTY_EXAMPLES_SCALE", "1"))),
+    max_examples=examples(250),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

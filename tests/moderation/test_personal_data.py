@@ -1,7 +1,6 @@
 """R16: personnummer, samordningsnummer, e-mail and phone numbers are found; near misses are not."""
 
 import datetime as dt
-import os
 
 import pytest
 import time_machine
@@ -18,6 +17,7 @@ from moderation.personal_data import (
     SAMORDNINGSNUMMER,
     find_personal_data,
 )
+from tests.properties import examples
 
 
 def kinds(text):
@@ -132,8 +132,6 @@ def test_a_phone_number_written_with_an_en_dash_is_a_phone_number():
 # number is valid; a samordningsnummer is valid when the date 60 days back is (stdnum does not
 # know them) and its own check digit holds.
 
-# Mutation runs (scripts/mutation.sh) take a tenth: each surviving mutant runs these again.
-SCALE = float(os.environ.get("PROPERTY_EXAMPLES_SCALE", "1"))
 SEPARATORS = ["", "-", "+", " ", "\u2013", "\u2212", "\u2011", "\u2010", "\u00a0", "\u202f"]
 PREFIXES = [
     "",
@@ -204,7 +202,7 @@ identity_number = st.builds(
 )
 
 
-@settings(max_examples=int(10_000 * SCALE), deadline=None)
+@settings(max_examples=examples(10_000), deadline=None)
 @given(number=identity_number, context=CONTEXTS)
 def test_the_detector_agrees_with_stdnum(number, context):
     head, separator, last4 = number
@@ -223,7 +221,7 @@ def test_the_detector_agrees_with_stdnum(number, context):
         assert found == [], text  # a wrong check digit or date is not an identity number
 
 
-@settings(max_examples=int(2_000 * SCALE), deadline=None)
+@settings(max_examples=examples(2_000), deadline=None)
 @given(number=identity_number, wrong_by=st.integers(1, 9))
 def test_a_wrong_check_digit_is_never_a_personnummer(number, wrong_by):
     head, separator, last4 = number

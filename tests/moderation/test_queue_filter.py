@@ -19,6 +19,7 @@ from moderation.queue import (
     search_condition,
 )
 from moderation.workdays import STOCKHOLM, is_overdue, overdue_cutoff
+from tests.properties import examples
 
 from .conftest import make_item
 
@@ -180,7 +181,7 @@ _instants = st.datetimes(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(now=_instants, back=st.integers(min_value=0, max_value=10 * 24 * 3600))
 # Monday 2026-03-09 17:00 in Haparanda (16:00 UTC): Friday 17:00 and the weekend have exactly
 # one office day behind them, Friday 16:59:59 a second more.
@@ -194,7 +195,9 @@ def test_the_overdue_cutoff_agrees_with_is_overdue(now, back):
 
 
 @settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(60),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(text=st.text(max_size=SEARCH_MAX_LENGTH))
 def test_any_search_text_is_answered_never_an_error(owner, storm, text):

@@ -30,6 +30,7 @@ from moderation.services import triage_item
 from moderation.tasks import send_oversight_reminders
 from moderation.todo import PAGE_SIZE
 from moderation.workdays import is_overdue, overdue_cutoff
+from tests.properties import examples
 
 from .conftest import make_item
 
@@ -78,7 +79,7 @@ def done_url(entry):
 # --- The working-day rule in the database -----------------------------------------------------
 
 
-@hypothesis_settings(max_examples=400, deadline=None)
+@hypothesis_settings(max_examples=examples(400), deadline=None)
 @given(
     now_offset=st.integers(0, 60 * 24 * 3600),
     age=st.integers(0, 12 * 24 * 3600),

@@ -15,6 +15,7 @@ from moderation.models import Item, ItemVersion
 from retention import services
 from retention.kinds import end_of_year_cutoff
 from retention.models import CullingLogEntry, CullingRun
+from tests.properties import examples
 
 from .conftest import complete_snapshot, old_item
 
@@ -63,7 +64,7 @@ def _kind_of(item: Item) -> str:
 
 @pytest.mark.django_db
 @settings(
-    max_examples=25,
+    max_examples=examples(25),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
