@@ -11,8 +11,10 @@ import hashlib
 import json
 import logging
 import re
+import sys
 from urllib.parse import urlsplit
 
+import psycopg
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
@@ -197,6 +199,19 @@ _NEW_EVENT = {
 }
 
 
+class _PreparingCursor(psycopg.Cursor):
+    """psycopg's cursor that binds on the server and prepares each statement it runs."""
+
+    def execute(self, query, params=None, *, prepare=None, binary=None):
+        return super().execute(query, params, prepare=True, binary=binary)
+
+
+# Django turns psycopg's preparing off on its connections (``prepare_threshold`` None); turned
+# back on with a threshold never reached, it prepares only what a cursor asks to (the one
+# above): every other statement stays unprepared, as Django has it.
+_NEVER_BY_COUNT = sys.maxsize
+
+
 @functools.cache
 def _insert_if_absent_sql() -> tuple[str, tuple[str, ...]]:
     """The INSERT of ``_insert_if_absent`` and the fields it sets, in order; every value is
@@ -223,6 +238,26 @@ def _insert_if_absent_sql() -> tuple[str, tuple[str, ...]]:
     return sql, names
 
 
+def _prepared_cursor():
+    """On a kept connection (``DATABASE_CONN_MAX_AGE`` not 0), a cursor of Django's (logged,
+    its errors raised as Django's) over a psycopg cursor that binds the values on the server
+    and has the statement prepared once per connection: the INSERT is then neither quoted into
+    text on our side nor parsed and planned again on PostgreSQL's for each delivery. Django's
+    own cursors bind on the client and prepare nothing, so that a pooler in transaction mode can
+    sit between; the README says what such a pooler needs for this statement. A connection not
+    kept gets Django's own cursor: preparing would cost it a round trip more."""
+    if connection.settings_dict["CONN_MAX_AGE"] == 0:
+        return connection.cursor()
+    connection.ensure_connection()
+    with connection.wrap_database_errors:
+        if connection.connection.prepare_threshold is None:
+            connection.connection.prepare_threshold = _NEVER_BY_COUNT
+        cursor = _PreparingCursor(connection.connection)
+    if connection.queries_logged:
+        return connection.make_debug_cursor(cursor)
+    return connection.make_cursor(cursor)
+
+
 def _insert_if_absent(fields: dict) -> tuple[RawEvent | None, bool]:
     """The event stored in one round trip unless one with the same source and SHA-256 is kept
     already (None then), and whether the INSERT was sent a second time.
@@ -241,7 +276,7 @@ def _insert_if_absent(fields: dict) -> tuple[RawEvent | None, bool]:
     params = [*(values[name] for name in names), fields["source"], fields["body_sha256"]]
 
     def insert():
-        with connection.cursor() as cursor:
+        with _prepared_cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.fetchone()
 

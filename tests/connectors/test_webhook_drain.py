@@ -182,6 +182,31 @@ def test_on_postgresql_a_delivery_is_stored_in_one_statement(
     assert RawEvent.objects.count() == 1
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's prepared statements")
+def test_on_a_kept_connection_every_delivery_runs_one_prepared_statement(facebook_config):
+    """The INSERT is parsed and planned once per connection, not once per delivery, and no
+    other statement is prepared; with connections not kept (a pooler in front) nothing is."""
+
+    def prepared():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT statement FROM pg_prepared_statements")
+            return [row[0].split("(")[0].strip() for row in cursor.fetchall()]
+
+    kept = connection.settings_dict["CONN_MAX_AGE"]
+    try:
+        connection.settings_dict["CONN_MAX_AGE"] = 0
+        raw_event_store(source=ConnectorPlatform.FACEBOOK, body=feed_delivery(comment("a")))
+        assert prepared() == []
+        connection.settings_dict["CONN_MAX_AGE"] = 60
+        for text in ("b", "c", "d"):
+            raw_event_store(source=ConnectorPlatform.FACEBOOK, body=feed_delivery(comment(text)))
+            RawEvent.objects.filter(source=ConnectorPlatform.FACEBOOK).count()
+        assert prepared() == [f'INSERT INTO "{RawEvent._meta.db_table}"']
+    finally:
+        connection.settings_dict["CONN_MAX_AGE"] = kept
+    assert RawEvent.objects.count() == 4
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's single statement")
 @pytest.mark.django_db(transaction=True)
 def test_a_connection_broken_while_idle_is_replaced_and_the_event_stored(
