@@ -601,11 +601,12 @@ def test_an_approval_records_who_and_the_comment_and_waits_for_the_worker(
     )
 
 
-def test_an_approval_without_a_comment_records_none(active_account, communicator):
+@pytest.mark.parametrize("comment", [{}, {"comment": None}])
+def test_an_approval_without_a_comment_records_none(active_account, communicator, comment):
     _rule("visitor_items", communicator)
     old_item(active_account, 2021)
     proposal = services.proposal_prepare(actor=communicator)
-    services.proposal_approve(proposal=proposal, actor=communicator, comment=None)
+    services.proposal_approve(proposal=proposal, actor=communicator, **comment)
     assert ProposalApproval.objects.get().comment == ""
 
 
@@ -693,7 +694,7 @@ def test_a_type_unregistered_when_proposed_is_left_alone_by_the_run(
     old_item(active_account, 2021)
     registered = kinds.registered()
     monkeypatch.setattr(kinds, "_REGISTRY", dict(registered))
-    kinds.unregister("request_deliveries")
+    kinds.unregister("messages")
     proposal = services.proposal_prepare(actor=communicator)
     monkeypatch.setattr(kinds, "_REGISTRY", dict(registered))
     from django.test import TestCase
@@ -701,4 +702,61 @@ def test_a_type_unregistered_when_proposed_is_left_alone_by_the_run(
     with TestCase.captureOnCommitCallbacks(execute=True):
         run = services.proposal_approve(proposal=proposal, actor=communicator)
     logged = set(CullingLogEntry.objects.filter(run=run).values_list("kind", flat=True))
-    assert "visitor_items" in logged and "request_deliveries" not in logged
+    assert logged == {
+        "visitor_items",
+        "own_posts",
+        "evidence",
+        "moderation_actions",
+        "raw_events",
+        "request_deliveries",
+    }
+
+
+def test_each_runs_log_counts_only_what_that_run_culled(active_account, communicator):
+    _rule("visitor_items", communicator)
+    first = [old_item(active_account, 2021), old_item(active_account, 2021)]
+    _proposal, first_run = _approve_and_run(communicator)
+    later = old_item(active_account, 2022)
+    _proposal, second_run = _approve_and_run(communicator)
+    logs = {
+        run: CullingLogEntry.objects.get(run=run, kind="visitor_items")
+        for run in (first_run, second_run)
+    }
+    assert (logs[first_run].culled, logs[second_run].culled) == (2, 1)
+    assert logs[second_run].counts["items"] == 1
+    assert logs[second_run].first_date == logs[second_run].last_date == later.published_at
+    lines = f"visitor_items:{later.pk}\n"
+    assert logs[second_run].identifiers_sha256 == hashlib.sha256(lines.encode()).hexdigest()
+    assert logs[first_run].counts["items"] == len(first)
+
+
+def test_a_rerun_culls_nothing_its_log_would_not_list(active_account, communicator):
+    """An attempt killed after a type was logged leaves that type alone when run again: what
+    it culled then would be in no log entry."""
+    _rule("visitor_items", communicator)
+    old_item(active_account, 2021)
+    _proposal, run = _approve_and_run(communicator)
+    CullingRun.objects.filter(pk=run.pk).update(status=RunStatus.RUNNING)
+    late = old_item(active_account, 2021)  # due by the proposal's date, but not in its log
+    batches = CulledBatch.objects.count()
+    services.run_culling(run_id=run.pk)
+    late.refresh_from_db()
+    assert late.culled_at is None
+    assert CulledBatch.objects.count() == batches
+    assert CullingLogEntry.objects.get(run=run, kind="visitor_items").culled == 1
+
+
+def test_a_package_is_checked_once_per_run_whatever_the_types_it_covers(
+    active_account, communicator
+):
+    from archiving.models import FixityCheck
+
+    item = old_item(active_account, 2021)
+    removal_records(item, communicator)
+    _rule("visitor_items", communicator, disposal="preserve")
+    _rule("evidence", communicator, disposal="preserve")
+    snapshot = complete_snapshot(active_account, 2021)
+    _proposal, run = _approve_and_run(communicator)
+    culled = dict(CullingLogEntry.objects.filter(run=run).values_list("kind", "culled"))
+    assert (culled["visitor_items"], culled["evidence"]) == (1, 1)
+    assert FixityCheck.objects.filter(snapshot=snapshot).count() == 1
