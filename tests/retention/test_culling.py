@@ -760,3 +760,20 @@ def test_a_package_is_checked_once_per_run_whatever_the_types_it_covers(
     culled = dict(CullingLogEntry.objects.filter(run=run).values_list("kind", "culled"))
     assert (culled["visitor_items"], culled["evidence"]) == (1, 1)
     assert FixityCheck.objects.filter(snapshot=snapshot).count() == 1
+
+
+def test_a_change_after_an_unregistered_type_still_outdates_the_proposal(
+    active_account, communicator, monkeypatch
+):
+    from retention import kinds
+
+    monkeypatch.setattr(kinds, "_REGISTRY", kinds.registered())
+    kinds.unregister("messages")
+    _rule("visitor_items", communicator)
+    _rule("evidence", communicator, period_months=0)
+    item = old_item(active_account, 2021)
+    proposal = services.proposal_prepare(actor=communicator)
+    removal_records(item, communicator)  # new evidence, due at once
+    with pytest.raises(ValidationError, match="Handlingarna har ändrats"):
+        services.proposal_approve(proposal=proposal, actor=communicator)
+    assert not CullingRun.objects.exists()
