@@ -196,3 +196,228 @@ def test_a_hold_placed_after_approval_still_protects(
     assert _culled(item) == [False]
     entry = CullingLogEntry.objects.get(run=run, kind="visitor_items")
     assert (entry.culled, entry.held) == (0, 1)
+
+
+# --- What a refused hold tells the communicator, and what a placed hold records ---------------
+
+
+def _refusal(communicator, **fields) -> dict[str, list[str]]:
+    with pytest.raises(ValidationError) as exc:
+        services.hold_place(actor=communicator, **fields)
+    assert not LegalHold.objects.exists()
+    return exc.value.message_dict
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        (
+            {"scope": "account", "reason": "  "},
+            {"reason": ["Ange skälet till spärren."], "account": ["Välj kontot som ska spärras."]},
+        ),
+        ({"scope": "everything", "reason": "x"}, {"scope": ["Välj vad spärren gäller."]}),
+        (
+            {"scope": "date_range", "reason": "x", "date_from": dt.date(2020, 1, 1)},
+            {"date_from": ["Ange både första och sista dagen i perioden."]},
+        ),
+        (
+            {"scope": "date_range", "reason": "x", "date_to": dt.date(2020, 1, 1)},
+            {"date_from": ["Ange både första och sista dagen i perioden."]},
+        ),
+        (
+            {
+                "scope": "date_range",
+                "reason": "x",
+                "date_from": dt.date(2020, 1, 2),
+                "date_to": dt.date(2020, 1, 1),
+            },
+            {"date_to": ["Perioden slutar innan den börjar."]},
+        ),
+        (
+            {"scope": "search", "reason": "x", "search": " b "},
+            {"search": ["Sök på minst två tecken."]},
+        ),
+        ({"scope": "search", "reason": "x"}, {"search": ["Sök på minst två tecken."]}),
+        (
+            {"scope": "search", "reason": "x", "search": "zzzz-finns-inte"},
+            {"search": ["Sökningen hittar inga inlägg att spärra."]},
+        ),
+        (
+            {"scope": "items", "reason": "x"},
+            {"item_ids": ["Ange numren på inläggen som ska spärras."]},
+        ),
+        (
+            {"scope": "items", "reason": "x", "item_ids": []},
+            {"item_ids": ["Ange numren på inläggen som ska spärras."]},
+        ),
+    ],
+)
+def test_a_refused_hold_says_what_to_correct(communicator, fields, expected):
+    assert _refusal(communicator, **fields) == expected
+
+
+def test_an_account_hold_whose_range_ends_before_it_starts_is_refused(active_account, communicator):
+    refusal = _refusal(
+        communicator,
+        scope="account",
+        account=active_account,
+        reason="Tvist",
+        date_from=dt.date(2021, 5, 2),
+        date_to=dt.date(2021, 5, 1),
+    )
+    assert refusal == {"date_to": ["Perioden slutar innan den börjar."]}
+
+
+def test_a_hold_on_items_names_every_number_that_does_not_exist(active_account, communicator):
+    item = old_item(active_account, 2021)
+    missing = [item.pk + 1000, item.pk + 20]
+    refusal = _refusal(communicator, scope="items", reason="x", item_ids=[*missing, item.pk])
+    assert refusal == {"item_ids": [f"Inget inlägg har numret {item.pk + 20}, {item.pk + 1000}."]}
+
+
+def test_a_search_limited_to_an_account_finds_only_that_accounts_items(
+    active_account, second_account, communicator
+):
+    old_item(active_account, 2021, text="Bygglov vid älven")
+    refusal = _refusal(
+        communicator, scope="search", search="bygglov", account=second_account, reason="JO"
+    )
+    assert refusal == {"search": ["Sökningen hittar inga inlägg att spärra."]}
+
+
+def test_a_search_of_two_characters_is_enough(active_account, communicator):
+    item = old_item(active_account, 2021, text="Ett JO-ärende")
+    hold = services.hold_place(actor=communicator, scope="search", search="jo", reason="JO")
+    assert list(hold.items.values_list("item_id", flat=True)) == [item.pk]
+
+
+def test_an_account_hold_records_the_account_and_its_dates(active_account, communicator):
+    hold = services.hold_place(
+        actor=communicator,
+        scope="account",
+        account=active_account,
+        date_from=dt.date(2021, 1, 1),
+        date_to=dt.date(2021, 12, 31),
+        search="ignored",
+        item_ids=[1, 2],
+        reason="  Tvist om inlägg \n",
+    )
+    hold = LegalHold.objects.get(pk=hold.pk)
+    assert (hold.scope, hold.account, hold.date_from, hold.date_to, hold.search) == (
+        "account",
+        active_account,
+        dt.date(2021, 1, 1),
+        dt.date(2021, 12, 31),
+        "",
+    )
+    assert (hold.reason, hold.placed_by) == ("Tvist om inlägg", communicator)
+    assert not hold.items.exists()
+
+
+def test_a_date_range_hold_records_only_the_dates(active_account, communicator):
+    hold = services.hold_place(
+        actor=communicator,
+        scope="date_range",
+        account=active_account,
+        date_from=dt.date(2020, 3, 1),
+        date_to=dt.date(2020, 3, 31),
+        search="ignored",
+        reason="Granskning",
+    )
+    hold = LegalHold.objects.get(pk=hold.pk)
+    assert (hold.account, hold.date_from, hold.date_to, hold.search) == (
+        None,
+        dt.date(2020, 3, 1),
+        dt.date(2020, 3, 31),
+        "",
+    )
+    assert not hold.items.exists()
+
+
+def test_a_search_hold_records_the_search_and_the_items_it_finds_now(
+    active_account, second_account, communicator
+):
+    found = [
+        old_item(active_account, 2021, text="Olovlig BYGGNATION vid älven"),
+        old_item(active_account, 2022, text="Mer om byggnationen"),
+    ]
+    old_item(active_account, 2021, text="Något annat")
+    old_item(second_account, 2021, text="Byggnation i biblioteket")
+    hold = services.hold_place(
+        actor=communicator,
+        scope="search",
+        search="  byggnation ",
+        account=active_account,
+        date_from=dt.date(2021, 1, 1),
+        date_to=dt.date(2021, 12, 31),
+        reason="JO-anmälan",
+    )
+    later = old_item(active_account, 2021, text="Byggnation igen")
+    hold = LegalHold.objects.get(pk=hold.pk)
+    assert (hold.account, hold.search, hold.date_from, hold.date_to) == (
+        active_account,
+        "byggnation",
+        None,
+        None,
+    )
+    held = list(hold.items.order_by("item_id").values_list("item_id", flat=True))
+    assert held == [item.pk for item in found]
+    assert later.pk not in held
+
+
+def test_a_hold_on_single_items_records_exactly_those_items(
+    active_account, second_account, communicator
+):
+    items = [old_item(active_account, 2021), old_item(second_account, 2022)]
+    old_item(active_account, 2021)
+    hold = services.hold_place(
+        actor=communicator,
+        scope="items",
+        item_ids=[items[1].pk, items[0].pk, items[0].pk],
+        account=active_account,
+        date_from=dt.date(2021, 1, 1),
+        date_to=dt.date(2021, 12, 31),
+        search="ignored",
+        reason="Polisanmälan",
+    )
+    hold = LegalHold.objects.get(pk=hold.pk)
+    assert (hold.account, hold.date_from, hold.date_to, hold.search) == (None, None, None, "")
+    held = sorted(hold.items.values_list("item_id", flat=True))
+    assert held == sorted(item.pk for item in items)
+
+
+def test_a_hold_is_released_once_with_its_reason_recorded(active_account, communicator):
+    hold = services.hold_place(
+        actor=communicator, scope="account", account=active_account, reason="Tvist"
+    )
+    release = services.hold_release(hold=hold, actor=communicator, reason=" Avgjord \n")
+    release = HoldRelease.objects.get(pk=release.pk)
+    assert (release.hold, release.reason, release.released_by) == (hold, "Avgjord", communicator)
+    with pytest.raises(ValidationError) as exc:
+        services.hold_release(hold=hold, actor=communicator, reason="Igen")
+    assert exc.value.messages == ["Spärren är redan hävd."]
+    assert HoldRelease.objects.count() == 1
+
+
+def test_a_release_without_a_reason_says_so(active_account, communicator):
+    hold = services.hold_place(
+        actor=communicator, scope="account", account=active_account, reason="Tvist"
+    )
+    with pytest.raises(ValidationError) as exc:
+        services.hold_release(hold=hold, actor=communicator, reason=None)
+    assert exc.value.message_dict == {"reason": ["Ange skälet till att spärren hävs."]}
+
+
+def test_nobody_else_places_or_releases_a_hold_nor_without_an_actor(
+    active_account, owner, communicator
+):
+    for actor in (owner, None):
+        with pytest.raises(PermissionDenied):
+            services.hold_place(actor=actor, scope="account", account=active_account, reason="x")
+    assert not LegalHold.objects.exists()
+    hold = services.hold_place(
+        actor=communicator, scope="account", account=active_account, reason="x"
+    )
+    with pytest.raises(PermissionDenied):
+        services.hold_release(hold=hold, actor=owner, reason="y")
+    assert not HoldRelease.objects.exists()

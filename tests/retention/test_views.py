@@ -179,3 +179,132 @@ def test_the_lists_keep_their_query_count(
     for name in ("proposals", "holds", "log", "overview"):
         with django_assert_max_num_queries(12):
             assert communicator_client.get(reverse(f"retention:{name}")).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("post", "message"),
+    [
+        ({"scope": "account", "reason": "Tvist"}, "Välj kontot som ska spärras."),
+        (
+            {"scope": "date_range", "date_from": "2021-01-01", "reason": "Tvist"},
+            "Ange både första och sista dagen i perioden.",
+        ),
+        (
+            {
+                "scope": "date_range",
+                "date_from": "2021-02-01",
+                "date_to": "2021-01-01",
+                "reason": "Tvist",
+            },
+            "Perioden slutar innan den börjar.",
+        ),
+        ({"scope": "search", "search": "x", "reason": "JO"}, "Sök på minst två tecken."),
+        (
+            {"scope": "search", "search": "finns inte", "reason": "JO"},
+            "Sökningen hittar inga inlägg att spärra.",
+        ),
+        ({"scope": "items", "reason": "Polis"}, "Ange numren på inläggen som ska spärras."),
+        (
+            {"scope": "items", "item_ids": "999998, 999999", "reason": "Polis"},
+            "Inget inlägg har numret 999998, 999999.",
+        ),
+    ],
+)
+def test_a_refused_hold_tells_the_communicator_why(communicator_client, post, message):
+    response = communicator_client.post(reverse("retention:holds"), post)
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert not LegalHold.objects.exists()
+
+
+def test_a_search_hold_shows_its_search_and_the_items_it_holds(communicator_client, active_account):
+    found = old_item(active_account, 2021, text="Olovlig byggnation vid älven")
+    other = old_item(active_account, 2021, text="Något annat")
+    response = communicator_client.post(
+        reverse("retention:holds"),
+        {"scope": "search", "search": " byggnation ", "reason": "JO-anmälan"},
+    )
+    assert LegalHold.objects.get().search == "byggnation"
+    html = communicator_client.get(response["Location"]).content.decode()
+    assert "«byggnation»" in html and "JO-anmälan" in html
+    assert f"#{found.pk} " in html and f"#{other.pk} " not in html
+
+
+def test_releasing_a_released_hold_is_refused_with_a_message(
+    communicator_client, communicator, active_account
+):
+    hold = services.hold_place(
+        actor=communicator, scope="account", account=active_account, reason="Tvist"
+    )
+    url = reverse("retention:hold_release", args=[hold.pk])
+    assert communicator_client.post(url, {"reason": "Avgjord"}).status_code == 302
+    # A second tab, opened before the release, still shows the form.
+    response = communicator_client.post(url, {"reason": "Avgjord igen"})
+    assert response.status_code == 400
+    assert "Spärren är redan hävd." in response.content.decode()
+    assert HoldRelease.objects.get().reason == "Avgjord"
+
+
+@pytest.mark.parametrize(
+    ("kind", "change", "message"),
+    [
+        (
+            "request_deliveries",
+            {"anchor": "request_closed", "disposal": "preserve"},
+            "Arkivpaketen innehåller inte den här informationstypen; den kan bara gallras.",
+        ),
+        (
+            "visitor_items",
+            {"decision_date": "2999-01-01"},
+            "Beslutet kan inte vara daterat i framtiden.",
+        ),
+    ],
+)
+def test_a_rule_the_service_refuses_shows_why(communicator_client, kind, change, message):
+    url = reverse("retention:rule_detail", args=[kind])
+    response = communicator_client.post(url, {**RULE_POST, **change})
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert RuleVersion.objects.filter(kind=kind).count() == 1
+
+
+def test_the_proposal_page_shows_the_counts_and_three_examples(
+    communicator_client, communicator, active_account
+):
+    communicator_client.post(reverse("retention:rule_detail", args=["visitor_items"]), RULE_POST)
+    items = [old_item(active_account, 2021, text=f"Exempel nummer {n}") for n in range(4)]
+    held = old_item(active_account, 2020)
+    services.hold_place(actor=communicator, scope="items", item_ids=[held.pk], reason="Tvist")
+    response = communicator_client.post(reverse("retention:proposals"))
+    html = communicator_client.get(response["Location"]).content.decode()
+    assert '<dd id="proposal-total">4</dd>' in html
+    assert '<dd data-kind="visitor_items">4</dd>' in html
+    for item in items[:3]:
+        assert item.text in html
+    assert items[3].text not in html
+
+
+@pytest.mark.parametrize("situation", ["nothing", "newer", "approved"])
+def test_a_proposal_that_cannot_be_approved_says_why(
+    communicator_client, communicator, active_account, situation
+):
+    messages = {
+        "nothing": "Det finns inget att gallra i förslaget.",
+        "newer": "Ett nyare förslag har upprättats; läs och godkänn det i stället.",
+        "approved": "Förslaget är redan godkänt.",
+    }
+    if situation != "nothing":
+        communicator_client.post(
+            reverse("retention:rule_detail", args=["visitor_items"]), RULE_POST
+        )
+        old_item(active_account, 2021)
+    proposal = services.proposal_prepare(actor=communicator)
+    if situation == "newer":
+        services.proposal_prepare(actor=communicator)
+    if situation == "approved":
+        services.proposal_approve(proposal=proposal, actor=communicator)
+    approvals = ProposalApproval.objects.count()
+    response = communicator_client.post(reverse("retention:proposal_approve", args=[proposal.pk]))
+    assert response.status_code == 400
+    assert messages[situation] in response.content.decode()
+    assert ProposalApproval.objects.count() == approvals
