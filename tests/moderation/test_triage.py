@@ -633,6 +633,12 @@ def test_only_a_troll_being_monitored_is_reported(
         )
     (mail,) = mailoutbox
     assert mail.subject == "Ett troll bevakas på Haparanda kultur"
+    assert mail.to == ["karin.kommunikator@haparanda.se", settings.COMMUNICATOR_EMAIL]
+    assert mail.body.startswith(
+        "Olle Agare bevakar ett inlägg på Haparanda kultur som bedömdes komma från ett troll. "
+        "Inlägget besvarades inte."
+    )
+    assert f"{settings.SITE_URL}{monitored.get_absolute_url()}" in mail.body
 
 
 def test_marking_removed_refuses_an_unknown_ground_and_a_second_removal(owner, item):
