@@ -221,6 +221,24 @@ def test_the_token_is_stored_only_as_a_hash(token):
     stored = IngestToken.objects.get()
     assert token not in (stored.token_hash, stored.prefix + "x")
     assert len(stored.token_hash) == 64
+    # The admin names a token by the first eight characters the connector holds.
+    assert stored.prefix == token[:8]
+
+
+def test_a_new_token_revokes_only_the_connectors_current_one(db):
+    first_made = dt.datetime(2026, 1, 12, 9, 0, tzinfo=dt.UTC)
+    with time_machine.travel(first_made, tick=False):
+        ingest_token_create(name="instagram")
+    with time_machine.travel(first_made + dt.timedelta(days=1), tick=False):
+        ingest_token_create(name="instagram")
+    with time_machine.travel(first_made + dt.timedelta(days=2), tick=False):
+        ingest_token_create(name="instagram")
+    revoked = list(IngestToken.objects.order_by("pk").values_list("revoked_at", flat=True))
+    assert revoked == [
+        first_made + dt.timedelta(days=1),
+        first_made + dt.timedelta(days=2),
+        None,
+    ]
 
 
 def test_the_endpoint_ingests_idempotently(anonymous_client, active_account, token):

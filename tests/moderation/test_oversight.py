@@ -109,6 +109,28 @@ def test_the_daily_check_button_records_one_check_a_day(owner_client, active_acc
     assert "0 ännu inte kontrollerade i dag" in response.content.decode()
 
 
+def test_the_daily_check_records_who_checked_which_day_and_their_note(
+    owner_client, deputy_client, owner, active_account
+):
+    url = reverse("moderation:daily_check", args=[active_account.pk])
+    # 23:30 UTC on Sunday is already Monday in Haparanda.
+    with time_machine.travel(dt.datetime(2026, 6, 14, 23, 30, tzinfo=dt.UTC), tick=False):
+        first = owner_client.post(url, {"note": "Två frågor besvarade"}, follow=True)
+        again = deputy_client.post(url, {"note": "Jag också"}, follow=True)
+    assert [str(m) for m in first.context["messages"]] == [
+        "Haparanda kultur (Instagram) är markerat som kontrollerat i dag."
+    ]
+    assert [str(m) for m in again.context["messages"]] == [
+        "Haparanda kultur (Instagram) var redan kontrollerat i dag."
+    ]
+    check = DailyCheck.objects.get(account=active_account)
+    assert (check.day, check.checked_by, check.note) == (
+        dt.date(2026, 6, 15),
+        owner,
+        "Två frågor besvarade",
+    )
+
+
 def test_an_outsider_cannot_check_an_account(outsider_client, active_account):
     url = reverse("moderation:daily_check", args=[active_account.pk])
     assert outsider_client.post(url).status_code == 404

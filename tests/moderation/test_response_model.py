@@ -98,6 +98,15 @@ def test_an_owner_reads_the_model_but_cannot_publish(owner_client, response_mode
     assert ResponseModelVersion.objects.count() == 1
 
 
+def test_the_default_model_is_published_once_as_version_one(owner_client, db):
+    assert not ResponseModelVersion.objects.exists()
+    page = owner_client.get(URL).content.decode()
+    owner_client.get(URL)
+    (version,) = ResponseModelVersion.objects.all()
+    assert (version.number, version.tree, version.published_by) == (1, DEFAULT_TREE, None)
+    assert "<td>Standardmodellen (Appendix 1).</td>" in page
+
+
 def test_anonymous_is_sent_to_login(anonymous_client, response_model):
     response = anonymous_client.get(URL)
     assert response.status_code == 302
