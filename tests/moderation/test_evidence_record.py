@@ -128,6 +128,7 @@ def test_a_bulk_removal_records_who_decided_under_which_model_and_ground(
         assert triage.details["ground_basis"]
         assert triage.details["visitor_notice"].startswith("Hej Anna!")
         removed = item.actions.get(kind=ActionKind.REMOVED)
+        assert removed.created_at == item.removed_at
         assert removed.details["visitor_notice"] == triage.details["visitor_notice"]
         assert removed.details["ground_basis"] == triage.details["ground_basis"]
         assert removed.actor == owner
