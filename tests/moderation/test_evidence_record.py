@@ -273,7 +273,7 @@ def test_a_bulk_thank_signs_the_one_reply_and_keeps_the_first_handling_time(
         triage = item.actions.filter(kind=ActionKind.TRIAGED).latest("pk")
         assert triage.outcome == "thank"
         assert triage.reply_text == "Tack för att du var med!" + SIGNED
-        assert triage.details == {}
+        assert (triage.details, triage.reason) == ({}, "")
         assert not item.actions.filter(kind=ActionKind.REMOVED).exists()
     assert Evidence.objects.count() == 0
 
@@ -383,3 +383,28 @@ def test_the_evidence_names_each_attachment_by_its_stored_hash(owner, item):
         },
     ]
     assert evidence.verifies()
+
+
+def test_the_evidence_of_a_post_its_author_deleted_says_when(active_account, owner):
+    post_item = make_item(active_account, kind=ItemKind.POST, text="Ångrat inlägg")
+    deleted_at = post_item.published_at + dt.timedelta(minutes=30)
+    ingest_item(
+        account=active_account,
+        platform_id=post_item.platform_id,
+        kind=post_item.kind,
+        author_name=post_item.author_name,
+        text=post_item.text,
+        published_at=post_item.published_at,
+        source=post_item.source,
+        deleted=True,
+        changed_at=deleted_at,
+    )
+    post_item.refresh_from_db()
+    data = json.loads(evidence_take(item=post_item, actor=owner).data_json)
+    assert data["item"]["parent_platform_id"] is None
+    assert data["item"]["deleted_by_author_at"] == deleted_at.isoformat()
+    assert [(v["change"], v["changed_at"]) for v in data["versions"]] == [
+        ("created", post_item.published_at.isoformat()),
+        ("deleted", deleted_at.isoformat()),
+    ]
+    assert "attachments" not in data

@@ -575,6 +575,10 @@ def test_an_outcome_records_only_the_details_it_was_given(
         item=item, actor=owner, response_model=response_model, answers=PATHS[outcome], **fields
     )
     assert action.details == details
+    assert (action.reason, action.reply_text) == (
+        fields.get("reason", ""),
+        f"{fields['reply_text']}{SIGNED}" if "reply_text" in fields else "",
+    )
     assert Evidence.objects.count() == 0
     assert Item.objects.get(pk=item.pk).removed_at is None
 
