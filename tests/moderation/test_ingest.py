@@ -232,6 +232,39 @@ def test_a_repeat_in_the_same_second_as_an_edit_is_recognised(active_account):
     assert len(versions) == 2
 
 
+def test_an_edit_back_to_an_earlier_text_in_the_same_second_is_kept(active_account):
+    _deliver(active_account, "A", changed_at=PUBLISHED)
+    later = PUBLISHED + dt.timedelta(minutes=5)
+    _deliver(active_account, "B", changed_at=later)
+    result = _deliver(active_account, "A", changed_at=later)
+    assert result.changed
+    assert _history(active_account) == (
+        "A",
+        [(VersionChange.CREATED, "A"), (VersionChange.EDITED, "B"), (VersionChange.EDITED, "A")],
+    )
+
+
+def test_a_new_link_in_the_same_second_as_the_latest_version_is_an_edit(active_account):
+    for link in ("https://example.com/a", "https://example.com/b"):
+        ingest_item(
+            account=active_account,
+            platform_id="fb_hist",
+            kind="comment",
+            author_name="Anna",
+            text="Se länken",
+            link=link,
+            published_at=PUBLISHED,
+            source=ItemSource.FACEBOOK,
+            changed_at=PUBLISHED,
+        )
+    item = Item.objects.get(platform_id="fb_hist")
+    assert item.link == "https://example.com/b"
+    assert list(item.versions.order_by("number").values_list("link", flat=True)) == [
+        "https://example.com/a",
+        "https://example.com/b",
+    ]
+
+
 def test_without_a_platform_time_the_arrival_orders_the_change(active_account):
     _deliver(active_account, "A")
     _deliver(active_account, "B")
