@@ -19,6 +19,7 @@ from moderation.models import (
     ItemStatus,
     ModerationAction,
     OutboundAction,
+    OutboundKind,
 )
 from moderation.response_model import LegalGround
 from moderation.services import (
@@ -243,6 +244,14 @@ def test_a_bulk_removal_gives_each_item_its_own_notice_evidence_and_removal_reco
             "visitor_notice": notice,
             "data_sha256": evidence.data_sha256,
             "html_sha256": evidence.html_sha256,
+        }
+        # On the platform: the deletion, and the notice to the visitor, asked for by the owner.
+        assert {
+            (o.kind, o.text, o.requested_by, o.moderation_action)
+            for o in item.outbound_actions.all()
+        } == {
+            (OutboundKind.DELETE, "", owner, triage),
+            (OutboundKind.NOTICE, notice, owner, triage),
         }
     assert len(json.loads(Evidence.objects.get(item=spam[0]).data_json)["versions"]) == 2
 
