@@ -312,6 +312,9 @@ def test_a_bulk_is_refused_in_swedish_before_anything_changes(
         # Every item but the last has its notice.
         fields["visitor_notices"] = {item.pk: "Borttaget." for item in spam[:-1]}
         message = "Välj grunden för borttagningen."
+    elif "legal_ground" in fields:
+        # Each item has its notice: the ground alone is refused.
+        fields["visitor_notices"] = {item.pk: "Borttaget." for item in spam}
     before = _records()
     with pytest.raises(ValidationError) as refused:
         triage_items_alike(
@@ -319,6 +322,9 @@ def test_a_bulk_is_refused_in_swedish_before_anything_changes(
         )
     assert refused.value.messages[0].startswith(message)
     assert len(refused.value.messages) == 1
+    if "reply_text" in fields and answers == THANK:
+        # Named as the reply's field, as the one-by-one form names it.
+        assert refused.value.message_dict == {"reply_text": [message]}
     assert _records() == before
 
 

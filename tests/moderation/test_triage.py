@@ -550,6 +550,11 @@ def test_a_removal_records_the_signed_notice_and_the_ground_in_both_records(
     assert triage.reply_text == ""
     removed = item.actions.get(kind=ActionKind.REMOVED)
     assert removed.details["visitor_notice"] == notice
+    # The deletion and the notice are asked of the platform in the owner's name.
+    assert {(o.kind, o.text, o.requested_by) for o in item.outbound_actions.all()} == {
+        ("delete", "", owner),
+        ("notice", notice, owner),
+    }
     assert (removed.details["legal_ground"], removed.details["ground_basis"]) == (
         LegalGround.HATE_SPEECH,
         "law",
