@@ -698,3 +698,19 @@ def test_marking_removed_refuses_an_unknown_ground_and_a_second_removal(owner, i
             visitor_notice="Borttaget.",
         )
     assert item.actions.filter(kind=ActionKind.REMOVED).count() == 1
+
+
+def test_the_removal_names_the_evidence_it_was_given_and_is_dated_by_it(owner, item):
+    earlier = evidence_take(item=item, actor=owner)
+    latest = evidence_take(item=item, actor=owner)
+    removed = item_mark_removed(
+        item=item,
+        evidence=latest,
+        actor=owner,
+        legal_ground=LegalGround.PERSONAL_DATA,
+        reason="",
+        visitor_notice="Borttaget.",
+    )
+    assert removed.evidence == latest != earlier
+    assert removed.details["data_sha256"] == latest.data_sha256
+    assert removed.created_at == Item.objects.get(pk=item.pk).removed_at
