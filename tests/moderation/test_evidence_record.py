@@ -423,3 +423,14 @@ def test_the_evidence_of_a_post_its_author_deleted_says_when(active_account, own
         ("deleted", deleted_at.isoformat()),
     ]
     assert "attachments" not in data
+
+
+def test_the_evidence_json_is_canonical_so_anyone_can_recompute_its_hash(owner, active_account):
+    item = make_item(active_account, text="Åsa på Storgatan: ”tack”")
+    evidence = evidence_take(item=item, actor=owner)
+    # Sorted keys, no insignificant space, letters as UTF-8 rather than escapes.
+    canonical = json.dumps(
+        json.loads(evidence.data_json), sort_keys=True, ensure_ascii=False, separators=(",", ":")
+    )
+    assert evidence.data_json == canonical
+    assert "Åsa på Storgatan: ”tack”" in evidence.data_json
