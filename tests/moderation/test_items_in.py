@@ -1,10 +1,12 @@
 """R10: items registered by hand, imported from files (all or nothing, errors by line) and
 ingested through the token-protected endpoint."""
 
+import datetime as dt
 import io
 import json
 
 import pytest
+import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
@@ -219,6 +221,24 @@ def test_the_token_is_stored_only_as_a_hash(token):
     stored = IngestToken.objects.get()
     assert token not in (stored.token_hash, stored.prefix + "x")
     assert len(stored.token_hash) == 64
+    # The admin names a token by the first eight characters the connector holds.
+    assert stored.prefix == token[:8]
+
+
+def test_a_new_token_revokes_only_the_connectors_current_one(db):
+    first_made = dt.datetime(2026, 1, 12, 9, 0, tzinfo=dt.UTC)
+    with time_machine.travel(first_made, tick=False):
+        ingest_token_create(name="instagram")
+    with time_machine.travel(first_made + dt.timedelta(days=1), tick=False):
+        ingest_token_create(name="instagram")
+    with time_machine.travel(first_made + dt.timedelta(days=2), tick=False):
+        ingest_token_create(name="instagram")
+    revoked = list(IngestToken.objects.order_by("pk").values_list("revoked_at", flat=True))
+    assert revoked == [
+        first_made + dt.timedelta(days=1),
+        first_made + dt.timedelta(days=2),
+        None,
+    ]
 
 
 def test_the_endpoint_ingests_idempotently(anonymous_client, active_account, token):
@@ -257,6 +277,15 @@ def test_a_bad_token_gets_401(anonymous_client, active_account, token, bad_token
     response = post_api(anonymous_client, api_item(active_account), bad_token)
     assert response.status_code == 401
     assert not Item.objects.exists()
+
+
+def test_the_last_use_of_a_token_is_kept_for_the_operator(anonymous_client, active_account, token):
+    ingest_token_create(name="facebook")
+    used = dt.datetime(2026, 1, 12, 9, 45, tzinfo=dt.UTC)
+    with time_machine.travel(used, tick=False):
+        assert post_api(anonymous_client, api_item(active_account), token).status_code == 200
+    tokens = {t.name: t.last_used_at for t in IngestToken.objects.all()}
+    assert tokens == {"instagram": used, "facebook": None}
 
 
 def test_a_revoked_token_gets_401(anonymous_client, active_account, token):

@@ -59,6 +59,25 @@ def test_on_a_working_day_the_owner_deputy_and_communicator_are_told(
     assert owners_other_account.display_name in by_person[owner.email]
     assert owners_other_account.display_name not in by_person[deputy.email]
     assert owners_other_account.display_name in by_person[settings.COMMUNICATOR_EMAIL]
+    # Adam administers the active account but is its deputy only on the other one.
+    assert active_account.display_name not in by_person["adam.admin@haparanda.se"]
+    (mail,) = [m for m in mailoutbox if m.to == [owner.email]]
+    assert mail.subject == "Konton som inte har kontrollerats i dag, 2026-06-15"
+    assert mail.body.startswith(
+        "Ingen har markerat de här kontona som kontrollerade i dag, 2026-06-15:"
+    )
+    queue = f"{settings.SITE_URL}{reverse('moderation:queue')}"
+    assert f"- Haparanda kultur (Instagram): {queue}?konto={active_account.pk}" in mail.body
+
+
+def test_a_check_on_an_earlier_day_does_not_count_today(active_account, owner, mailoutbox):
+    with time_machine.travel(WORKING_DAY - dt.timedelta(days=3), tick=False):
+        daily_check_record(account=active_account, actor=owner)
+    with time_machine.travel(WORKING_DAY, tick=False):
+        assert send_oversight_reminders.delay().get() == 1
+    (mail,) = [m for m in mailoutbox if m.to == [owner.email]]
+    assert mail.subject == "Konton som inte har kontrollerats i dag, 2026-06-15"
+    assert "Haparanda kultur (Instagram)" in mail.body
 
 
 def test_a_checked_account_is_not_reminded_about(active_account, owner, mailoutbox):
@@ -88,6 +107,28 @@ def test_the_daily_check_button_records_one_check_a_day(owner_client, active_acc
     response = owner_client.get(reverse("moderation:queue"))
     assert response.context["accounts_today"][0].checked_today
     assert "0 ännu inte kontrollerade i dag" in response.content.decode()
+
+
+def test_the_daily_check_records_who_checked_which_day_and_their_note(
+    owner_client, deputy_client, owner, active_account
+):
+    url = reverse("moderation:daily_check", args=[active_account.pk])
+    # 23:30 UTC on Sunday is already Monday in Haparanda.
+    with time_machine.travel(dt.datetime(2026, 6, 14, 23, 30, tzinfo=dt.UTC), tick=False):
+        first = owner_client.post(url, {"note": "Två frågor besvarade"}, follow=True)
+        again = deputy_client.post(url, {"note": "Jag också"}, follow=True)
+    assert [str(m) for m in first.context["messages"]] == [
+        "Haparanda kultur (Instagram) är markerat som kontrollerat i dag."
+    ]
+    assert [str(m) for m in again.context["messages"]] == [
+        "Haparanda kultur (Instagram) var redan kontrollerat i dag."
+    ]
+    check = DailyCheck.objects.get(account=active_account)
+    assert (check.day, check.checked_by, check.note) == (
+        dt.date(2026, 6, 15),
+        owner,
+        "Två frågor besvarade",
+    )
 
 
 def test_an_outsider_cannot_check_an_account(outsider_client, active_account):

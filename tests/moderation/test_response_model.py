@@ -66,6 +66,15 @@ def test_the_communicator_publishes_a_new_version(
     latest = ResponseModelVersion.objects.order_by("-number").first()
     assert latest.number == 2 and latest.published_by == communicator
     assert latest.tree["nodes"]["fraga"]["question"].endswith("önskemål?")
+    # The list of versions says what changed, in the communicator's words.
+    assert "<td>Önskemål</td>" in communicator_client.get(URL).content.decode()
+
+
+def test_the_first_model_published_is_version_one(communicator):
+    from moderation.services import response_model_publish
+
+    version = response_model_publish(tree=DEFAULT_TREE, actor=communicator, note="Första")
+    assert (version.number, version.note, version.published_by) == (1, "Första", communicator)
 
 
 def test_a_tree_with_a_cycle_is_refused_with_the_input_kept(communicator_client, response_model):
@@ -87,6 +96,15 @@ def test_an_owner_reads_the_model_but_cannot_publish(owner_client, response_mode
     response = owner_client.post(URL, {"tree": json.dumps(DEFAULT_TREE), "note": "x"})
     assert response.status_code == 403
     assert ResponseModelVersion.objects.count() == 1
+
+
+def test_the_default_model_is_published_once_as_version_one(owner_client, db):
+    assert not ResponseModelVersion.objects.exists()
+    page = owner_client.get(URL).content.decode()
+    owner_client.get(URL)
+    (version,) = ResponseModelVersion.objects.all()
+    assert (version.number, version.tree, version.published_by) == (1, DEFAULT_TREE, None)
+    assert "<td>Standardmodellen (Appendix 1).</td>" in page
 
 
 def test_anonymous_is_sent_to_login(anonymous_client, response_model):

@@ -1,12 +1,14 @@
 """R12–R15: triage walks the response model to an outcome; each outcome has its required
 fields and refuses clearly without them; removal takes verified evidence first."""
 
+import datetime as dt
 import hashlib
 import json
 import threading
 import time
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -459,3 +461,256 @@ def test_replies_and_reasons_are_escaped_in_the_history_and_statistics(
     stats = owner_client.get(reverse("moderation:account_stats", args=[active_account.pk]))
     assert "<em>X</em>" not in stats.content.decode()
     assert "&lt;em&gt;X&lt;/em&gt;" in stats.content.decode()
+
+
+# --- What an outcome records: who, when, what and why ------------------------------------------
+
+DECIDED = dt.datetime(2026, 3, 10, 13, 45, tzinfo=dt.UTC)
+SIGNED = "\n\n/Olle, Haparanda stad"
+
+
+def test_a_forward_to_the_department_records_every_detail_and_removes_on_case_handling(
+    owner, item, response_model, department
+):
+    with time_machine.travel(DECIDED, tick=False):
+        action = triage_item(
+            item=item,
+            actor=owner,
+            response_model=response_model,
+            answers=PATHS[Outcome.FORWARD_TO_DEPARTMENT],
+            reply_text="  Vi har vidarebefordrat din anmälan.  ",
+            recipient="  Bygglovsenheten ",
+            department=department,
+            diarienummer=" SBN 2026/123 ",
+            # Whatever the form sent, a forward rests on the move to case handling.
+            legal_ground=LegalGround.HATE_SPEECH,
+            reason="  Gäller ett bygglov ",
+            police_report=True,
+        )
+    assert action == item.actions.get(kind=ActionKind.TRIAGED)
+    assert (action.outcome, action.actor, action.created_at) == (
+        Outcome.FORWARD_TO_DEPARTMENT,
+        owner,
+        DECIDED,
+    )
+    assert action.reply_text == "Vi har vidarebefordrat din anmälan." + SIGNED
+    assert action.reason == "Gäller ett bygglov"
+    assert action.details == {
+        "recipient": "Bygglovsenheten",
+        "department": department.name,
+        "department_id": department.pk,
+        "diarienummer": "SBN 2026/123",
+        "legal_ground": LegalGround.CASE_HANDLING,
+        "ground_basis": "rules",
+        "police_report": True,
+    }
+    # The caller's item is the item as it now is.
+    assert (item.status, item.outcome, item.handled_by, item.handled_at, item.removed_at) == (
+        ItemStatus.HANDLED,
+        Outcome.FORWARD_TO_DEPARTMENT,
+        owner,
+        DECIDED,
+        DECIDED,
+    )
+    removed = item.actions.get(kind=ActionKind.REMOVED)
+    evidence = Evidence.objects.get(item=item)
+    assert (removed.actor, removed.created_at, removed.reason, removed.evidence) == (
+        owner,
+        DECIDED,
+        "Gäller ett bygglov",
+        evidence,
+    )
+    assert removed.details == {
+        "legal_ground": LegalGround.CASE_HANDLING,
+        "ground_basis": "rules",
+        "visitor_notice": "",
+        "data_sha256": evidence.data_sha256,
+        "html_sha256": evidence.html_sha256,
+    }
+
+
+def test_a_removal_records_the_signed_notice_and_the_ground_in_both_records(
+    owner, item, response_model
+):
+    triage_item(
+        item=item,
+        actor=owner,
+        response_model=response_model,
+        answers=PATHS[Outcome.REMOVE],
+        legal_ground=LegalGround.HATE_SPEECH,
+        visitor_notice="  Vi har tagit bort din kommentar. ",
+    )
+    notice = "Vi har tagit bort din kommentar." + SIGNED
+    triage = item.actions.get(kind=ActionKind.TRIAGED)
+    assert triage.details == {
+        "legal_ground": LegalGround.HATE_SPEECH,
+        "ground_basis": "law",
+        "visitor_notice": notice,
+    }
+    assert triage.reply_text == ""
+    removed = item.actions.get(kind=ActionKind.REMOVED)
+    assert removed.details["visitor_notice"] == notice
+    # The deletion and the notice are asked of the platform in the owner's name.
+    assert {(o.kind, o.text, o.requested_by) for o in item.outbound_actions.all()} == {
+        ("delete", "", owner),
+        ("notice", notice, owner),
+    }
+    assert (removed.details["legal_ground"], removed.details["ground_basis"]) == (
+        LegalGround.HATE_SPEECH,
+        "law",
+    )
+
+
+@pytest.mark.parametrize(
+    ("outcome", "fields", "details"),
+    [
+        (
+            Outcome.CORRECT_FACTS,
+            {"reply_text": "Badhuset är öppet.", "source_url": " https://www.haparanda.se/bad "},
+            {"source_url": "https://www.haparanda.se/bad"},
+        ),
+        (Outcome.MONITOR, {"troll": True}, {"troll": True}),
+        (Outcome.LET_STAND, {"reason": "Beröm"}, {}),
+    ],
+)
+def test_an_outcome_records_only_the_details_it_was_given(
+    owner, item, response_model, outcome, fields, details
+):
+    action = triage_item(
+        item=item, actor=owner, response_model=response_model, answers=PATHS[outcome], **fields
+    )
+    assert action.details == details
+    assert (action.reason, action.reply_text) == (
+        fields.get("reason", ""),
+        f"{fields['reply_text']}{SIGNED}" if "reply_text" in fields else "",
+    )
+    assert Evidence.objects.count() == 0
+    assert Item.objects.get(pk=item.pk).removed_at is None
+
+
+@pytest.mark.parametrize(
+    ("answers", "message"),
+    [
+        (["kanske"], "Svaren stämmer inte med responsmodellen."),
+        (["nej", "nej"], "Det finns fler frågor att besvara i responsmodellen."),
+    ],
+)
+def test_answers_that_do_not_reach_an_outcome_are_refused_in_swedish(
+    owner, item, response_model, answers, message
+):
+    with pytest.raises(ValidationError) as refused:
+        triage_item(item=item, actor=owner, response_model=response_model, answers=answers)
+    assert refused.value.messages == [message]
+    assert Item.objects.get(pk=item.pk).status == ItemStatus.NEW
+    assert not item.actions.filter(kind=ActionKind.TRIAGED).exists()
+
+
+def test_the_service_refuses_an_unknown_ground_in_swedish(owner, item, response_model):
+    with pytest.raises(ValidationError) as refused:
+        triage_item(
+            item=item,
+            actor=owner,
+            response_model=response_model,
+            answers=PATHS[Outcome.REMOVE],
+            legal_ground="tycker_illa_om",
+            visitor_notice="Borttaget.",
+        )
+    assert refused.value.message_dict == {"legal_ground": ["Okänd rättslig grund."]}
+    assert Item.objects.get(pk=item.pk).status == ItemStatus.NEW
+
+
+def test_only_a_troll_being_monitored_is_reported(
+    owner, active_account, response_model, mailoutbox, django_capture_on_commit_callbacks
+):
+    let_stand, monitored = make_item(active_account), make_item(active_account)
+    with django_capture_on_commit_callbacks(execute=True):
+        triage_item(
+            item=let_stand,
+            actor=owner,
+            response_model=response_model,
+            answers=PATHS[Outcome.LET_STAND],
+            troll=True,
+        )
+    assert mailoutbox == []
+    with django_capture_on_commit_callbacks(execute=True):
+        triage_item(
+            item=monitored,
+            actor=owner,
+            response_model=response_model,
+            answers=PATHS[Outcome.MONITOR],
+            troll=True,
+        )
+    (mail,) = mailoutbox
+    assert mail.subject == "Ett troll bevakas på Haparanda kultur"
+    assert mail.to == ["karin.kommunikator@haparanda.se", settings.COMMUNICATOR_EMAIL]
+    assert mail.body.startswith(
+        "Olle Agare bevakar ett inlägg på Haparanda kultur som bedömdes komma från ett troll. "
+        "Inlägget besvarades inte."
+    )
+    assert f"{settings.SITE_URL}{monitored.get_absolute_url()}" in mail.body
+
+
+def test_marking_removed_refuses_an_unknown_ground_and_a_second_removal(owner, item):
+    evidence = evidence_take(item=item, actor=owner)
+    with pytest.raises(ValidationError) as refused:
+        item_mark_removed(
+            item=item,
+            evidence=evidence,
+            actor=owner,
+            legal_ground="tycker_illa_om",
+            reason="",
+            visitor_notice="x",
+        )
+    assert refused.value.message_dict == {
+        "legal_ground": ["Välj rättslig grund för borttagningen."]
+    }
+    assert Item.objects.get(pk=item.pk).removed_at is None
+    with time_machine.travel(DECIDED, tick=False):
+        first = item_mark_removed(
+            item=item,
+            evidence=evidence,
+            actor=owner,
+            legal_ground=LegalGround.ACCOUNT_RULES,
+            reason="Reklam",
+            visitor_notice="Borttaget.",
+        )
+    assert (first.kind, first.created_at, first.reason, first.evidence) == (
+        ActionKind.REMOVED,
+        DECIDED,
+        "Reklam",
+        evidence,
+    )
+    assert first.details == {
+        "legal_ground": LegalGround.ACCOUNT_RULES,
+        "ground_basis": "rules",
+        "visitor_notice": "Borttaget.",
+        "data_sha256": evidence.data_sha256,
+        "html_sha256": evidence.html_sha256,
+    }
+    assert Item.objects.get(pk=item.pk).removed_at == DECIDED
+    with pytest.raises(ItemAlreadyHandled):
+        item_mark_removed(
+            item=item,
+            evidence=evidence,
+            actor=owner,
+            legal_ground=LegalGround.ACCOUNT_RULES,
+            reason="Igen",
+            visitor_notice="Borttaget.",
+        )
+    assert item.actions.filter(kind=ActionKind.REMOVED).count() == 1
+
+
+def test_the_removal_names_the_evidence_it_was_given_and_is_dated_by_it(owner, item):
+    earlier = evidence_take(item=item, actor=owner)
+    latest = evidence_take(item=item, actor=owner)
+    removed = item_mark_removed(
+        item=item,
+        evidence=latest,
+        actor=owner,
+        legal_ground=LegalGround.PERSONAL_DATA,
+        reason="",
+        visitor_notice="Borttaget.",
+    )
+    assert removed.evidence == latest != earlier
+    assert removed.details["data_sha256"] == latest.data_sha256
+    assert removed.created_at == Item.objects.get(pk=item.pk).removed_at
