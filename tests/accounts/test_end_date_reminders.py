@@ -71,3 +71,13 @@ def test_beat_runs_the_reminders_every_morning(time_limited, time_machine):
     assert entry["task"] == "accounts.tasks.send_end_date_reminders"
     time_machine.move_to(datetime.datetime(2026, 11, 30, 7, 30, tzinfo=datetime.UTC))
     assert tasks.send_end_date_reminders.delay().get() == 1
+
+
+def test_the_reminder_says_when_the_account_ends(time_limited):
+    end_date_remind(today=TODAY)
+    (message,) = mail.outbox
+    assert message.subject == "Haparanda kultur slutar 2026-12-07"
+    assert (
+        "Haparanda kultur (Instagram) är tidsbegränsat och slutar om 7 dagar, den 2026-12-07."
+        in (message.body)
+    )

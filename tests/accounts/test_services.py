@@ -374,6 +374,19 @@ def test_an_assignment_is_decided_only_once(manager, submitted_account):
     assert _("This assignment has already been decided.") in _messages(excinfo)
 
 
+def test_a_role_taken_off_the_application_can_no_longer_be_confirmed(
+    communicator, owner, other_manager, submitted_account
+):
+    services.account_request_changes(
+        account=submitted_account, actor=communicator, comment="Föreslå en annan ersättare."
+    )
+    role = submitted_account.roles.get(role=Role.DEPUTY)
+    services.application_remove_person(role=role, actor=owner)
+    with pytest.raises(ValidationError) as excinfo:
+        services.assignment_confirm(role=role, actor=other_manager)
+    assert _("This role has ended.") in _messages(excinfo)
+
+
 # --- the communicator's decision --------------------------------------------------------------
 
 
