@@ -9,6 +9,7 @@ mutants/results/ when its run ends, and the next module starts from its own.
 
 from __future__ import annotations
 
+import filecmp
 import os
 import shutil
 import sys
@@ -21,6 +22,37 @@ ROOT = Path(__file__).resolve().parent.parent
 def selection(module: str) -> list[str]:
     config = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))
     return config["tool"]["haparanda_social"]["mutation"][module]
+
+
+def refresh_copied_files() -> None:
+    """mutmut copies the project into mutants/ once and never again a file already there: a
+    template, a catalogue, a test or a module not mutated that changed since (a migration added
+    or removed) would be tested stale. Each such file is copied again when it differs, and one
+    gone from the project is removed. The mutated modules mutmut regenerates itself, and its
+    results (``.meta``) stay."""
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["tool"]["mutmut"]
+    mutated = {Path(path) for path in config["only_mutate"]}
+    copied = [*config["source_paths"], *(p for p in config["also_copy"] if (ROOT / p).is_dir())]
+    for source in copied:
+        for path in sorted((ROOT / source).rglob("*")):
+            relative = path.relative_to(ROOT)
+            if path.is_dir() or "__pycache__" in relative.parts or relative in mutated:
+                continue
+            target = ROOT / "mutants" / relative
+            if target.exists() and filecmp.cmp(path, target, shallow=False):
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, target)
+        copy = ROOT / "mutants" / source
+        for path in sorted(copy.rglob("*")) if copy.exists() else ():
+            relative = path.relative_to(ROOT / "mutants")
+            if (
+                path.is_file()
+                and "__pycache__" not in relative.parts
+                and path.suffix != ".meta"
+                and not (ROOT / relative).exists()
+            ):
+                path.unlink()
 
 
 def run_fastest_tests_first() -> None:
@@ -45,6 +77,7 @@ def main(module: str) -> int:
     from mutmut.__main__ import cli
 
     configuration.config().pytest_add_cli_args_test_selection = selection(module)
+    refresh_copied_files()
     run_fastest_tests_first()
     name = module.removesuffix(".py").replace("/", ".")
     meta = Path("mutants") / f"{module}.meta"
