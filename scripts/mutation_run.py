@@ -55,6 +55,14 @@ def refresh_copied_files() -> None:
                 path.unlink()
 
 
+def fresh_test_databases() -> None:
+    """Each module starts on test database files migrated afresh: a file kept from another
+    module's run may have been emptied by a transactional test's flush, which takes the rows
+    the migrations seed (the retention rules) with it."""
+    for path in (ROOT / "mutants" / "var").glob("test-db-*.sqlite3*"):
+        path.unlink()
+
+
 def run_fastest_tests_first() -> None:
     """A mutant's run stops at its first failing test (``-x``), so its tests are given fastest
     first, by the durations mutmut measured in its own first run: a mutant most tests notice is
@@ -78,6 +86,7 @@ def main(module: str) -> int:
 
     configuration.config().pytest_add_cli_args_test_selection = selection(module)
     refresh_copied_files()
+    fresh_test_databases()
     run_fastest_tests_first()
     name = module.removesuffix(".py").replace("/", ".")
     meta = Path("mutants") / f"{module}.meta"
