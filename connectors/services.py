@@ -12,6 +12,7 @@ import json
 import logging
 import re
 import sys
+import time
 from urllib.parse import urlsplit
 
 import psycopg
@@ -306,6 +307,29 @@ DRAIN_FLAG = "connectors:raw-events-drain"
 # enqueues another, and beat's sweep takes what no delivery followed.
 DRAIN_FLAG_SECONDS = 60
 DRAIN_BATCH = 100
+# How long a process trusts that the flag it last found (or set) is still there, without asking
+# Redis again; a drain waits as long between deleting the flag and its first read, so that an
+# event whose process trusted the flag is committed before that read (``raw_events_drain``).
+DRAIN_SETTLE_SECONDS = 0.2
+
+
+class _DrainSeen:
+    """When this process last found the flag set, or set it: ``time.monotonic()`` just before
+    the SET NX was sent (the flag was there at some moment after it). One float, written whole,
+    so the threads of a worker may share it."""
+
+    at: float | None = None
+
+    def trusted(self, now: float) -> bool:
+        return self.at is not None and now - self.at < DRAIN_SETTLE_SECONDS
+
+
+_drain_seen = _DrainSeen()
+
+
+def forget_drain_seen() -> None:
+    """Forget the flag this process last saw (the cache it lived in was emptied)."""
+    _drain_seen.at = None
 
 
 def _request_processing(event_id: int) -> None:
@@ -324,16 +348,26 @@ def _request_processing(event_id: int) -> None:
 def _request_drain() -> None:
     from moderation.tasks import drain_raw_events
 
+    asked = time.monotonic()
+    # In a burst, most deliveries come within moments of one that found the flag set: they
+    # need no round trip to Redis to know that a drain will read after their commit.
+    if _drain_seen.trusted(asked):
+        return
     # One Redis SET NX. False: a drain is on its way that has not begun reading, so it will see
     # this event, committed before. None (the cache is down): enqueue, to be sure.
-    if cache.add(DRAIN_FLAG, 1, timeout=DRAIN_FLAG_SECONDS) is False:
+    added = cache.add(DRAIN_FLAG, 1, timeout=DRAIN_FLAG_SECONDS)
+    if added is False:
+        _drain_seen.at = asked
         return
     try:
         drain_raw_events.delay()
     except Exception:
         # No drain is coming: the next delivery must be free to enqueue one.
+        forget_drain_seen()
         cache.delete(DRAIN_FLAG)
         raise
+    if added:
+        _drain_seen.at = asked
 
 
 def raw_events_drain(*, batch: int = DRAIN_BATCH) -> int:
@@ -351,6 +385,12 @@ def raw_events_drain(*, batch: int = DRAIN_BATCH) -> int:
     ``DRAIN_FLAG_SECONDS``; in both cases beat's sweep (``retry_failures``) still takes the
     events after ``STALE_AFTER``, as it takes those of a broker that was down.
 
+    A delivery may also skip asking when its process found the flag set, or set it, less than
+    ``DRAIN_SETTLE_SECONDS`` before (``_request_drain``). The drain that deletes that flag does
+    so after that moment, and waits as long again before its first read: the read begins after
+    the delivery's commit, so the reasoning above still holds. Each side measures only a
+    duration on its own clock, so the web and worker machines' clocks need not agree.
+
     Two drains at once (a flag set again while the first is still working) share the work
     without waiting on each other: each event is claimed by an UPDATE that counts its first
     attempt only while it has none (``raw_event_process(first_attempt=True)``), so exactly one
@@ -358,6 +398,7 @@ def raw_events_drain(*, batch: int = DRAIN_BATCH) -> int:
     sweep and its attempt limit, as with one task per event.
     """
     cache.delete(DRAIN_FLAG)
+    time.sleep(DRAIN_SETTLE_SECONDS)
     processed = 0
     after = 0
     while True:

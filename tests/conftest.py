@@ -153,6 +153,7 @@ def _empty_cache():
 
     from accounts import page_cache as registry_page_cache
     from accounts.public_cache import forget_local_copies
+    from connectors.services import forget_drain_seen
     from haparanda_social.front_cache import forget_front_copies
     from moderation import page_cache
 
@@ -162,6 +163,7 @@ def _empty_cache():
         page_cache.forget_local_copies()
         registry_page_cache.forget_local_copies()
         forget_front_copies()
+        forget_drain_seen()
 
     forget()
     yield

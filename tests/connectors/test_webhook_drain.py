@@ -9,8 +9,10 @@ import pytest
 from django.core.cache import cache
 from django.db import connection, connections
 
+from connectors import services
 from connectors.services import (
     DRAIN_FLAG,
+    DRAIN_SETTLE_SECONDS,
     raw_event_process,
     raw_event_store,
     raw_events_drain,
@@ -84,6 +86,92 @@ def test_an_event_stored_while_a_drain_is_on_its_way_is_processed_by_that_drain(
     assert RawEvent.objects.get().status == RawEventStatus.PROCESSED
     assert Item.objects.filter(platform_id=comment()["comment_id"]).exists()
     assert cache.get(DRAIN_FLAG) is None
+
+
+@pytest.fixture
+def redis_asked(monkeypatch):
+    """Counts the SET NX of the flag, as Redis would answer it."""
+    calls = []
+    add = cache.add
+
+    def counted(key, *args, **kwargs):
+        if key == DRAIN_FLAG:
+            calls.append(key)
+        return add(key, *args, **kwargs)
+
+    monkeypatch.setattr(cache, "add", counted)
+    return calls
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """The monotonic clock, moved by hand."""
+    now = [1000.0]
+    monkeypatch.setattr(services.time, "monotonic", lambda: now[0])
+    return now
+
+
+def test_in_a_burst_a_delivery_just_after_one_that_found_a_drain_asks_redis_nothing(
+    drain, drains_enqueued, redis_asked, clock, post_webhook, facebook_config
+):
+    assert cache.add(DRAIN_FLAG, 1)  # a drain is on its way
+    redis_asked.clear()
+    post_webhook(feed_delivery(comment()))
+    assert len(redis_asked) == 1
+    clock[0] += DRAIN_SETTLE_SECONDS / 2
+    post_webhook(feed_delivery(comment(OTHER_COMMENT_ID)))
+    assert len(redis_asked) == 1
+    assert not drains_enqueued
+    # The drain on its way takes both.
+    assert tasks.drain_raw_events() == 2
+    assert Item.objects.count() == 2
+    # Later, the process asks again, and enqueues a drain of its own.
+    clock[0] += DRAIN_SETTLE_SECONDS
+    post_webhook(feed_delivery(comment("900000000000001_700000000000003")))
+    assert len(redis_asked) == 2
+    assert len(drains_enqueued) == 1
+    assert set(RawEvent.objects.values_list("status", flat=True)) == {RawEventStatus.PROCESSED}
+
+
+def test_an_event_committed_while_the_drain_settles_is_read_by_that_drain(
+    drain, drains_enqueued, post_webhook, facebook_config, monkeypatch
+):
+    """The drain deletes the flag, then waits before it reads: a delivery whose process still
+    trusts the flag it saw, and so enqueues nothing, is committed within that wait."""
+    assert cache.add(DRAIN_FLAG, 1)
+    post_webhook(feed_delivery(comment()))
+    waits = []
+
+    def settle(seconds):
+        waits.append(seconds)
+        # The flag is gone, yet this process saw it a moment ago and does not ask again.
+        assert cache.get(DRAIN_FLAG) is None
+        post_webhook(feed_delivery(comment(OTHER_COMMENT_ID)))
+
+    monkeypatch.setattr(services.time, "sleep", settle)
+    assert raw_events_drain() == 2
+    assert waits == [DRAIN_SETTLE_SECONDS]
+    assert not drains_enqueued
+    assert Item.objects.count() == 2
+
+
+def test_a_failed_enqueue_is_not_trusted_as_a_drain_on_its_way(
+    drain, drains_enqueued, redis_asked, clock, post_webhook, facebook_config, monkeypatch
+):
+    from kombu.exceptions import OperationalError
+
+    delay = tasks.drain_raw_events.delay
+
+    def broker_down(*args, **kwargs):
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(tasks.drain_raw_events, "delay", broker_down)
+    post_webhook(feed_delivery(comment()))
+    monkeypatch.setattr(tasks.drain_raw_events, "delay", delay)
+    # At once, within the time a flag found would be trusted: this delivery asks, and enqueues.
+    post_webhook(feed_delivery(comment(OTHER_COMMENT_ID)))
+    assert len(redis_asked) == 2
+    assert set(RawEvent.objects.values_list("status", flat=True)) == {RawEventStatus.PROCESSED}
 
 
 def test_with_the_broker_down_the_event_is_kept_and_the_next_delivery_enqueues_again(
