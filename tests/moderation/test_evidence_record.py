@@ -397,6 +397,14 @@ def test_the_evidence_names_each_attachment_by_its_stored_hash(owner, item):
             "mime_type": "",
         },
     ]
+    # The readable copy lists them too, in the same order, each stored file with its hash.
+    html = evidence.html
+    assert "<h2>Bilagor</h2>" in html
+    photo = html.index("image: https://scontent.example/photo.jpg")
+    assert html.index(f"SHA-256 {'ab' * 32}, 2048 byte, image/jpeg") > photo
+    link = html.index("link: https://www.haparanda.se/felanmalan (Felanmälan – Haparanda stad)")
+    assert link > photo
+    assert "Status: nothing</p>" in html
     assert evidence.verifies()
 
 
@@ -415,7 +423,8 @@ def test_the_evidence_of_a_post_its_author_deleted_says_when(active_account, own
         changed_at=deleted_at,
     )
     post_item.refresh_from_db()
-    data = json.loads(evidence_take(item=post_item, actor=owner).data_json)
+    evidence = evidence_take(item=post_item, actor=owner)
+    data = json.loads(evidence.data_json)
     assert data["item"]["parent_platform_id"] is None
     assert data["item"]["deleted_by_author_at"] == deleted_at.isoformat()
     assert [(v["change"], v["changed_at"]) for v in data["versions"]] == [
@@ -423,6 +432,7 @@ def test_the_evidence_of_a_post_its_author_deleted_says_when(active_account, own
         ("deleted", deleted_at.isoformat()),
     ]
     assert "attachments" not in data
+    assert "Bilagor" not in evidence.html
 
 
 def test_the_evidence_json_is_canonical_so_anyone_can_recompute_its_hash(owner, active_account):
