@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext
 
 from .models import AccountRole, Role, SocialAccount
 
@@ -30,7 +31,7 @@ def communicator_required(view):
 
             return redirect_to_login(request.get_full_path())
         if not is_communicator(request.user):
-            raise PermissionDenied
+            raise PermissionDenied(gettext("Only the communicator may do this."))
         return view(request, *args, **kwargs)
 
     return wrapper

@@ -412,14 +412,14 @@ def _editable(request, pk):
 def _communicator_account(request, pk):
     account = get_account_for_user(request.user, pk)
     if not is_communicator(request.user):
-        raise PermissionDenied
+        raise PermissionDenied(_("Only the communicator may do this."))
     return account
 
 
 def _managed_active(request, pk):
     account = get_account_for_user(request.user, pk)
     if not can_manage_account(request.user, account):
-        raise PermissionDenied
+        raise PermissionDenied(_("Only the owner or the communicator may do this."))
     return account
 
 

@@ -233,9 +233,19 @@ def test_a_deputy_cannot_edit_the_application(deputy_client, submitted_account):
         url, {"department": submitted_account.department_id, "purpose": "Ändrat av ersättaren."}
     )
     assert response.status_code == 403
+    # No reason of its own: the site's page in Swedish, with the general one.
+    page = response.content.decode()
+    assert "<h1>Inte tillåtet</h1>" in page
+    assert "Din roll ger dig inte tillgång till den här sidan eller åtgärden." in page
     submitted_account.refresh_from_db()
     assert submitted_account.purpose == purpose
     assert not submitted_account.decisions.exists()
+
+
+def test_a_page_for_the_communicator_tells_anyone_else_so(deputy_client, active_account):
+    response = deputy_client.get(reverse("moderation:connectors"))
+    assert response.status_code == 403
+    assert "Endast kommunikatören får göra detta." in response.content.decode()
 
 
 def test_submitting_without_people_shows_what_is_missing(owner_client, draft_account):
@@ -493,6 +503,9 @@ def test_a_deputy_cannot_end_roles(deputy_client, administrator, active_account)
         {f"end{role.pk}-comment": "Slutar."},
     )
     assert response.status_code == 403
+    # The refusal says why, in Swedish, on the site's own page.
+    assert "<h1>Inte tillåtet</h1>" in response.content.decode()
+    assert "Endast kontoansvarig eller kommunikatören får göra detta." in response.content.decode()
     role.refresh_from_db()
     assert role.is_current
     assert active_account.roles.current().filter(user=administrator).exists()
