@@ -1,6 +1,8 @@
 """The registry's transitions and refusals, through the services (R2–R6, R8, R9, R23)."""
 
 import datetime
+import re
+from decimal import Decimal
 
 import pytest
 from django.conf import settings
@@ -170,6 +172,24 @@ def test_it_refuses_an_end_date_before_the_start(owner, department):
             ),
         )
     assert _("The end date cannot be before the start date.") in _messages(excinfo)
+    # On the end date, where the form shows it beside the field.
+    assert "ends_on" in excinfo.value.error_dict
+
+
+def test_an_account_may_end_on_the_day_it_starts(owner, department):
+    day = datetime.date(2026, 6, 6)
+    account = services.application_create(
+        actor=owner, data=_data(department, starts_on=day, ends_on=day)
+    )
+    account.refresh_from_db()
+    assert (account.starts_on, account.ends_on) == (day, day)
+
+
+def test_an_application_without_a_department_is_refused_on_that_field(owner, department):
+    with pytest.raises(ValidationError) as excinfo:
+        services.application_create(actor=owner, data={**_data(department), "department": None})
+    assert "department" in excinfo.value.error_dict
+    assert SocialAccount.objects.count() == 0
 
 
 def test_the_applicant_updates_a_draft_and_the_changed_fields_are_documented(owner, draft_account):
@@ -184,8 +204,50 @@ def test_the_applicant_updates_a_draft_and_the_changed_fields_are_documented(own
 
 
 def test_an_outsider_cannot_update_an_application(outsider, draft_account):
-    with pytest.raises(PermissionDenied):
+    message = "Endast anmälaren eller den föreslagna kontoansvariga får göra detta."
+    with pytest.raises(PermissionDenied, match=re.escape(message)):
         services.application_update(account=draft_account, actor=outsider, data={"purpose": "x"})
+
+
+def test_the_applicant_corrects_the_address_of_a_draft(owner, draft_account):
+    services.application_update(
+        account=draft_account,
+        actor=owner,
+        data={"profile_url": "https://www.facebook.com/KulturhusetHaparanda"},
+    )
+    draft_account.refresh_from_db()
+    assert draft_account.url == "https://www.facebook.com/kulturhusethaparanda"
+    assert draft_account.handle == "kulturhusethaparanda"
+    assert draft_account.decisions.get().details["fields"] == ["url", "platform", "handle"]
+
+
+def test_moving_a_draft_to_another_department_is_saved_and_documented(
+    owner, draft_account, other_department
+):
+    services.application_update(
+        account=draft_account, actor=owner, data={"department": other_department}
+    )
+    draft_account.refresh_from_db()
+    assert draft_account.department == other_department
+    assert draft_account.decisions.get().details["fields"] == ["department"]
+
+
+def test_the_same_hours_given_as_text_are_not_recorded_as_a_change(owner, draft_account):
+    SocialAccount.objects.filter(pk=draft_account.pk).update(hours_per_week=Decimal("2.5"))
+    # A script or an admin action may pass the hours as text.
+    services.application_update(account=draft_account, actor=owner, data={"hours_per_week": "2.5"})
+    assert not draft_account.decisions.exists()
+
+
+def test_the_same_goals_in_another_order_are_not_recorded_as_a_change(owner, draft_account):
+    # The factory's account serves the first and the third goal of the guideline.
+    assert draft_account.goals == [Goal.ACCESSIBLE, Goal.DIALOGUE]
+    services.application_update(
+        account=draft_account, actor=owner, data={"goals": [Goal.DIALOGUE, Goal.ACCESSIBLE]}
+    )
+    assert not draft_account.decisions.exists()
+    draft_account.refresh_from_db()
+    assert draft_account.goals == [Goal.ACCESSIBLE, Goal.DIALOGUE]
 
 
 def test_a_submitted_application_cannot_be_updated(owner, submitted_account):
@@ -220,6 +282,20 @@ def test_a_person_cannot_hold_two_roles_on_one_account(owner, draft_account):
     assert _("%(person)s already has a role on this account.") % {"person": owner} in _messages(
         excinfo
     )
+
+
+def test_a_person_named_twice_at_the_same_moment_gets_the_same_message(
+    owner, draft_account, monkeypatch
+):
+    services.application_set_owner(account=draft_account, actor=owner, user=owner)
+    # The other request's role is committed only after this one's check has run.
+    monkeypatch.setattr(services, "_current_role_of", lambda account, user: None)
+    with pytest.raises(ValidationError) as excinfo:
+        services.application_add_person(
+            account=draft_account, actor=owner, user=owner, role=Role.DEPUTY
+        )
+    assert excinfo.value.message_dict["user"] == [f"{owner} har redan en roll på det här kontot."]
+    assert draft_account.roles.current().count() == 1
 
 
 def test_the_manager_who_confirms_is_the_persons_manager_in_the_directory(
@@ -347,9 +423,25 @@ def test_the_named_manager_confirms_with_a_reference(manager, submitted_account)
     assert decision.details["reference"] == "KS 2026/12"
 
 
+def test_the_decision_on_an_assignment_names_the_person_the_role_and_the_manager(
+    manager, owner, submitted_account
+):
+    role = submitted_account.roles.get(role=Role.OWNER)
+    services.assignment_confirm(role=role, actor=manager)
+    details = submitted_account.decisions.get().details
+    # The role's id lets the archived record be traced to the role it concerns.
+    assert {key: details[key] for key in ("person", "role", "manager", "role_id")} == {
+        "person": {"id": owner.pk, "name": str(owner)},
+        "role": Role.OWNER,
+        "manager": {"id": manager.pk, "name": str(manager)},
+        "role_id": role.pk,
+    }
+
+
 def test_another_manager_cannot_confirm_the_assignment(other_manager, submitted_account):
     role = submitted_account.roles.get(role=Role.OWNER)  # manager, not other_manager
-    with pytest.raises(PermissionDenied):
+    message = "Endast den angivna chefen får besluta om det här uppdraget."
+    with pytest.raises(PermissionDenied, match=re.escape(message)):
         services.assignment_confirm(role=role, actor=other_manager)
     role.refresh_from_db()
     assert role.assignment_status == AssignmentStatus.PENDING
@@ -426,7 +518,7 @@ def test_it_refuses_approval_with_incomplete_visitor_information(communicator, s
 
 def test_only_the_communicator_approves(owner, submitted_account):
     _confirm_all(submitted_account)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied, match=re.escape("Endast kommunikatören får göra detta.")):
         services.account_approve(account=submitted_account, actor=owner, comment="Ok.")
 
 
@@ -480,6 +572,7 @@ def test_reject_and_request_changes_need_a_comment(
     with pytest.raises(ValidationError) as excinfo:
         getattr(services, service)(account=submitted_account, actor=communicator, comment="")
     assert _("Write a reason: the decision is documented.") in _messages(excinfo)
+    assert "comment" in excinfo.value.error_dict  # beside the reason's field
     getattr(services, service)(account=submitted_account, actor=communicator, comment="Varför.")
     submitted_account.refresh_from_db()
     assert submitted_account.status == status
@@ -675,7 +768,8 @@ def test_the_owner_updates_an_active_accounts_details(owner, deputy, active_acco
         data={"plan": "Tre inlägg i veckan.", "display_name": active_account.display_name},
     )
     assert active_account.decisions.get().details["fields"] == ["plan"]
-    with pytest.raises(PermissionDenied):
+    message = "Endast kontoansvarig eller kommunikatören får göra detta."
+    with pytest.raises(PermissionDenied, match=re.escape(message)):
         services.account_update_details(account=active_account, actor=deputy, data={"plan": "x"})
 
 

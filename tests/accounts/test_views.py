@@ -471,6 +471,18 @@ def test_the_account_page_shows_people_issues_end_date_and_history(
     assert "Olle &lt;b&gt;" in html
 
 
+def test_the_history_names_the_person_added_their_role_and_their_manager(
+    owner_client, owner, deputy, other_manager, draft_account
+):
+    from accounts import services
+
+    services.application_add_person(
+        account=draft_account, actor=owner, user=deputy, role=Role.DEPUTY
+    )
+    html = _html(owner_client.get(draft_account.get_absolute_url()))
+    assert f"Person: {deputy} · Roll: Ersättare · Chef: {other_manager}" in html
+
+
 def test_forms_for_later_actions_are_shown_only_to_who_may_use_them(
     communicator_client, owner_client, deputy_client, active_account
 ):
