@@ -231,7 +231,12 @@ def _apply_fields(
                 changed.append(name)
             continue
         if name == "hours_per_week" and value is not None and not isinstance(value, Decimal):
-            value = Decimal(str(value))
+            # A script or an admin action may give the hours as text or a float; what is not a
+            # number is refused on the field, as the form refuses it.
+            try:
+                value = account._meta.get_field(name).to_python(value if value != "" else None)
+            except ValidationError as exc:
+                raise ValidationError({name: exc.messages}) from exc
         if getattr(account, name) != value:
             setattr(account, name, value)
             changed.append(name)

@@ -239,6 +239,20 @@ def test_the_same_hours_given_as_text_are_not_recorded_as_a_change(owner, draft_
     assert not draft_account.decisions.exists()
 
 
+def test_hours_that_are_not_a_number_are_refused_on_their_field(owner, draft_account):
+    hours = draft_account.hours_per_week
+    with pytest.raises(ValidationError) as refused:
+        services.application_update(
+            account=draft_account, actor=owner, data={"hours_per_week": "två", "purpose": "Nytt."}
+        )
+    assert list(refused.value.message_dict) == ["hours_per_week"]
+    assert "decimaltal" in refused.value.message_dict["hours_per_week"][0]
+    draft_account.refresh_from_db()
+    assert draft_account.hours_per_week == hours
+    assert draft_account.purpose != "Nytt."
+    assert not draft_account.decisions.exists()
+
+
 def test_the_same_goals_in_another_order_are_not_recorded_as_a_change(owner, draft_account):
     # The factory's account serves the first and the third goal of the guideline.
     assert draft_account.goals == [Goal.ACCESSIBLE, Goal.DIALOGUE]
