@@ -385,13 +385,15 @@ def test_an_edit_delivered_before_its_add_dates_the_first_version_by_the_edit(ac
 
 def test_a_deletion_seen_first_records_the_text_and_the_deletion(active_account):
     deleted_at = PUBLISHED + dt.timedelta(hours=1)
-    result = _ingest(active_account, text="Ångrad", deleted=True, changed_at=deleted_at)
+    link = "https://www.haparanda.se/evenemang"
+    result = _ingest(active_account, text="Ångrad", link=link, deleted=True, changed_at=deleted_at)
     assert (result.created, result.changed) == (True, True)
     item = result.item
     assert item.deleted_by_author_at == deleted_at
+    # Both versions keep the link the deleted post held.
     assert _versions(item) == [
-        (1, VersionChange.CREATED, "Ångrad", "", PUBLISHED),
-        (2, VersionChange.DELETED, "Ångrad", "", deleted_at),
+        (1, VersionChange.CREATED, "Ångrad", link, PUBLISHED),
+        (2, VersionChange.DELETED, "Ångrad", link, deleted_at),
     ]
 
 
