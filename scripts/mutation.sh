@@ -6,7 +6,8 @@
 # the module in pyproject.toml ([tool.haparanda_social.mutation]), likely killers first (see
 # scripts/mutation_run.py). Each test run takes a SQLite test database file of its own
 # (TEST_DB_SLOTS, see tests/conftest.py). mutmut keeps its copy of the project and its results
-# in mutants/ (git-ignored); each run tries every mutant of the module again. scripts/mutation_report.py prints the table for the README.
+# in mutants/ (git-ignored); each run tries every mutant of the module again.
+# scripts/mutation_report.py prints the table for the README.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
