@@ -284,7 +284,8 @@ _DETAIL_LABELS = {
 
 
 def _describe(details: dict) -> list[tuple[str, str]]:
-    """The decision's details as label and value, in the reader's language."""
+    """The decision's details as label and value, in the reader's language, in the order of
+    ``_DETAIL_LABELS`` (PostgreSQL's jsonb keeps keys in an order of its own, not as written)."""
     roles = dict(Role.choices)
     changes = {
         "owner_set": _("owner named"),
@@ -292,8 +293,9 @@ def _describe(details: dict) -> list[tuple[str, str]]:
         "person_removed": _("person removed"),
     }
     out = []
-    for key, value in details.items():
-        if key not in _DETAIL_LABELS or value in (None, "", []):
+    for key in _DETAIL_LABELS:
+        value = details.get(key)
+        if value in (None, "", []):
             continue
         if isinstance(value, dict):
             value = value.get("name", "")
