@@ -12,7 +12,7 @@ import json
 import logging
 import re
 import sys
-import time
+from time import monotonic, sleep
 from urllib.parse import urlsplit
 
 import psycopg
@@ -314,7 +314,7 @@ DRAIN_SETTLE_SECONDS = 0.2
 
 
 class _DrainSeen:
-    """When this process last found the flag set, or set it: ``time.monotonic()`` just before
+    """When this process last found the flag set, or set it: ``monotonic()`` just before
     the SET NX was sent (the flag was there at some moment after it). One float, written whole,
     so the threads of a worker may share it."""
 
@@ -348,7 +348,7 @@ def _request_processing(event_id: int) -> None:
 def _request_drain() -> None:
     from moderation.tasks import drain_raw_events
 
-    asked = time.monotonic()
+    asked = monotonic()
     # In a burst, most deliveries come within moments of one that found the flag set: they
     # need no round trip to Redis to know that a drain will read after their commit.
     if _drain_seen.trusted(asked):
@@ -398,7 +398,7 @@ def raw_events_drain(*, batch: int = DRAIN_BATCH) -> int:
     sweep and its attempt limit, as with one task per event.
     """
     cache.delete(DRAIN_FLAG)
-    time.sleep(DRAIN_SETTLE_SECONDS)
+    sleep(DRAIN_SETTLE_SECONDS)
     processed = 0
     after = 0
     while True:

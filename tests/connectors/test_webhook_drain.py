@@ -107,7 +107,7 @@ def redis_asked(monkeypatch):
 def clock(monkeypatch):
     """The monotonic clock, moved by hand."""
     now = [1000.0]
-    monkeypatch.setattr(services.time, "monotonic", lambda: now[0])
+    monkeypatch.setattr(services, "monotonic", lambda: now[0])
     return now
 
 
@@ -148,7 +148,7 @@ def test_an_event_committed_while_the_drain_settles_is_read_by_that_drain(
         assert cache.get(DRAIN_FLAG) is None
         post_webhook(feed_delivery(comment(OTHER_COMMENT_ID)))
 
-    monkeypatch.setattr(services.time, "sleep", settle)
+    monkeypatch.setattr(services, "sleep", settle)
     assert raw_events_drain() == 2
     assert waits == [DRAIN_SETTLE_SECONDS]
     assert not drains_enqueued
