@@ -138,13 +138,14 @@ def _due(kind: kinds.Kind, rule: RuleVersion, as_of: dt.datetime) -> QuerySet:
     return kind.due(rule, as_of)
 
 
-def _cullable(kind, rule, as_of, *, verify: bool, fixity: dict | None = None):
-    """What the rule would cull now: due, not held, and for bevaras covered by a package."""
+def _cullable(kind, rule, as_of):
+    """What the rule would cull now: due, not held, and for bevaras covered by a package whose
+    last recorded fixity check passed (the run itself re-hashes each package first)."""
     due = _due(kind, rule, as_of)
     free = due.exclude(holds.held_q(kind))
     refused: list[dict] = []
     if rule.preserves_first:
-        result = guard.preserved(kind, free, verify=verify, fixity=fixity)
+        result = guard.preserved(kind, free, verify=False)
         free = free.filter(result.allowed)
         refused = result.refused
     return due, free, refused
@@ -161,7 +162,7 @@ def _fingerprint(as_of: dt.datetime, rules: dict[str, RuleVersion]) -> str:
         kind = kinds.get(code)
         if kind is None:
             continue
-        _due_qs, free, _refused = _cullable(kind, rule, as_of, verify=False)
+        _due_qs, free, _refused = _cullable(kind, rule, as_of)
         for line in _identifier_lines(code, rule.pk, free):
             digest.update(line)
     return digest.hexdigest()
@@ -183,7 +184,7 @@ def proposal_prepare(*, actor=None, as_of: dt.datetime | None = None) -> Culling
         if kind is None:
             summary.append({**entry, "not_registered": True})
             continue
-        due, free, refused = _cullable(kind, rule, as_of, verify=False)
+        due, free, refused = _cullable(kind, rule, as_of)
         span = free.aggregate(first=Min(kind.date_field), last=Max(kind.date_field))
         count = free.count()
         due_count = due.count()

@@ -90,11 +90,15 @@ def test_a_bad_rule_is_refused_and_changes_nothing(communicator, fields, field):
     assert services.rules_in_force()["visitor_items"].number == 1
 
 
+# The reason a refusal gives, shown on the refusal page and to a script calling the services.
+ONLY_THE_COMMUNICATOR = "^Endast kommunikatören får göra detta.$"
+
+
 def test_only_the_communicator_changes_rules_and_approves(owner, communicator):
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied, match=ONLY_THE_COMMUNICATOR):
         _rule("visitor_items", owner)
     proposal = services.proposal_prepare()
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied, match=ONLY_THE_COMMUNICATOR):
         services.proposal_approve(proposal=proposal, actor=owner)
     assert not CullingRun.objects.exists()
 
@@ -454,7 +458,7 @@ def test_a_rule_version_records_what_who_when_and_why(communicator):
 
 def test_nobody_else_changes_a_rule(owner, communicator):
     for actor in (owner, None):
-        with pytest.raises(PermissionDenied):
+        with pytest.raises(PermissionDenied, match=ONLY_THE_COMMUNICATOR):
             _rule("visitor_items", actor)
     assert RuleVersion.objects.filter(kind="visitor_items").count() == 1
 
@@ -542,7 +546,7 @@ def test_the_schedule_prepares_as_of_now_and_nobody_else_may(owner, communicator
     proposal = services.proposal_prepare()
     assert proposal.created_by is None
     assert before <= proposal.as_of <= timezone.now()
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied, match=ONLY_THE_COMMUNICATOR):
         services.proposal_prepare(actor=owner)
     assert CullingProposal.objects.count() == 1
 
