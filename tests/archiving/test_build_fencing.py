@@ -113,13 +113,19 @@ def test_the_catch_up_removes_old_leftovers_of_any_build(snapshot, settings):
     (work / "snapshot-999-attempt-3.zip").write_bytes(b"zip")
     fresh = work / "snapshot-998-attempt-1.zip"
     fresh.write_bytes(b"being written now")
-    long_ago = timezone.now().timestamp() - (settings.ARCHIVING_STALE_MINUTES + 5) * 60
+    # A build that has run for a few minutes, well within the limit, is still being written.
+    running = work / "snapshot-997-attempt-1.zip"
+    running.write_bytes(b"being written for a while")
+    now = timezone.now().timestamp()
+    a_while_ago = now - 3 * 60
+    os.utime(running, (a_while_ago, a_while_ago))
+    long_ago = now - (settings.ARCHIVING_STALE_MINUTES + 5) * 60
     for path in (old, work / "snapshot-999-attempt-3.zip"):
         os.utime(path, (long_ago, long_ago))
 
     services.catch_up_snapshots(today=dt.date(2026, 2, 1))
 
-    assert [p.name for p in work.iterdir()] == [fresh.name]
+    assert sorted(p.name for p in work.iterdir()) == [running.name, fresh.name]
 
 
 def test_a_task_redelivered_after_its_worker_was_lost_resumes_the_build(snapshot):

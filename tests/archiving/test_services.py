@@ -284,8 +284,10 @@ def test_requesting_closure_twice_gives_the_same_snapshot(old_account, owner):
 
 
 def test_a_change_snapshot_covers_this_year_and_keeps_the_reason(
-    old_account, owner, django_capture_on_commit_callbacks
+    old_account, owner, django_capture_on_commit_callbacks, settings
 ):
+    settings.MUNICIPALITY_NAME = "Haparanda stad, kommunstyrelsen"
+    settings.ARCHIVE_ORGANISATION_NUMBER = "212000-9999"
     with django_capture_on_commit_callbacks(execute=True):
         snapshot = services.request_change_snapshot(
             account=old_account, actor=owner, reason="Ny kontoansvarig."
@@ -296,6 +298,17 @@ def test_a_change_snapshot_covers_this_year_and_keeps_the_reason(
     assert snapshot.reason == "Ny kontoansvarig."
     assert snapshot.requested_by == owner
     assert snapshot.status == SnapshotStatus.COMPLETE
+    # The package itself says why it was made, and who made and archived it.
+    with default_storage.open(snapshot.file.name) as f, zipfile.ZipFile(f) as zf:
+        root = str(snapshot.package_id)
+        description = etree.fromstring(zf.read(f"{root}/metadata/descriptive/description.xml"))
+        mets = etree.fromstring(zf.read(f"{root}/METS.xml"))
+    ns = {"a": "urn:haparanda-social:archive:1", "mets": "http://www.loc.gov/METS/"}
+    assert description.findtext("a:reason", namespaces=ns) == "Ny kontoansvarig."
+    assert description.findtext("a:creator", namespaces=ns) == "Haparanda stad, kommunstyrelsen"
+    archivist = mets.find("mets:metsHdr/mets:agent[@TYPE='ORGANIZATION']", ns)
+    assert archivist.findtext("mets:name", namespaces=ns) == "Haparanda stad, kommunstyrelsen"
+    assert archivist.findtext("mets:note", namespaces=ns) == "212000-9999"
 
 
 # --- Fixity ------------------------------------------------------------------------------------
