@@ -108,7 +108,7 @@ class Masker:
             for start, end in (span for _finding, span in find_personal_data_spans(text))
             if text[start:end] not in released
         ]
-        return mask_words(text, sorted({*self.words, *found}, key=len, reverse=True))
+        return mask_words(text, {*self.words, *found})
 
     def author(self, name: str) -> str:
         return MASK if self.author_masked else name

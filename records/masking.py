@@ -9,6 +9,7 @@ masked wherever the same words appear in the item's other versions too.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from django.utils.translation import gettext as _
 
@@ -96,15 +97,15 @@ def apply_mask(text: str, spans) -> str:
     return "".join(parts)
 
 
-def masked_words(text: str, spans, *, author: str | None = None) -> list[str]:
-    """What the spans (and the author's name, when masked) hide, longest first."""
+def masked_words(text: str, spans, *, author: str | None = None) -> set[str]:
+    """What the spans (and the author's name, when masked) hide."""
     words = {text[start:end] for start, end in spans}
     if author:
         words.add(author)
-    return sorted((w for w in words if w.strip()), key=len, reverse=True)
+    return {w for w in words if w.strip()}
 
 
-def mask_words(text: str, words: list[str]) -> str:
+def mask_words(text: str, words: Iterable[str]) -> str:
     """``text`` with every occurrence of each word replaced by the marker.
 
     The occurrences are all found in the text as it is (overlapping ones too) and each run of

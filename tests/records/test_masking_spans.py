@@ -161,3 +161,9 @@ def test_overlapping_words_leave_no_character_visible_whatever_their_order():
     for words in (["Annasson", "Anna"], ["Anna", "Annasson"], ["nnas", "Annasson"]):
         assert mask_words(text, words) == f"Ring {MASK} i Haparanda."
     assert mask_words("abc", ["bc", "ab"]) == MASK
+
+
+def test_masked_words_that_touch_in_another_text_become_one_marker():
+    # As spans that touch are masked as one: no count of the hidden parts is given away.
+    assert mask_words("Hälsningar OlleHolm.", ["Olle", "Holm"]) == f"Hälsningar {MASK}."
+    assert mask_words("Olle Holm", ["Olle", "Holm"]) == f"{MASK} {MASK}"
