@@ -90,6 +90,29 @@ def test_a_failure_of_a_superseded_build_leaves_the_complete_snapshot_alone(
     assert snapshot.error == ""
 
 
+def test_a_failure_of_a_superseded_build_leaves_the_build_that_took_over_alone(
+    snapshot, monkeypatch, time_machine, settings
+):
+    time_machine.move_to(dt.datetime(2026, 2, 1, 10, tzinfo=TZ))
+
+    def outlived_then_broken(*args, **kwargs):
+        # Another worker takes the build over once it is stale, and is still building it when
+        # the first attempt fails.
+        time_machine.shift(dt.timedelta(minutes=settings.ARCHIVING_STALE_MINUTES + 1))
+        assert services._claim(snapshot.pk) == 2
+        raise OSError("disk full")
+
+    monkeypatch.setattr(services, "build_package", outlived_then_broken)
+    with pytest.raises(OSError):
+        services.build_snapshot(snapshot_id=snapshot.pk)
+    snapshot.refresh_from_db()
+    assert (snapshot.status, snapshot.attempts, snapshot.error) == (
+        SnapshotStatus.BUILDING,
+        2,
+        "",
+    )
+
+
 def test_a_killed_builds_temporary_zip_and_folder_are_removed(snapshot, time_machine, settings):
     time_machine.move_to(dt.datetime(2026, 2, 1, 10, tzinfo=TZ))
     attempt = services._claim(snapshot.pk)  # a build started, and its worker was killed

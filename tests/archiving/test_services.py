@@ -44,31 +44,47 @@ def test_yearly_schedule_snapshots_every_account_active_in_the_previous_year(
     )
     closed_during.closed_at = dt.datetime(2025, 6, 1, tzinfo=dt.UTC)
     closed_during.save(update_fields=["closed_at"])
+    # Closed on the first morning of the year, Swedish time: official for a few hours of it.
+    closed_at_new_year = approve_in_the_past(
+        make_account(created_by=owner, department=department, status=AccountStatus.CLOSED), 2023
+    )
+    closed_at_new_year.closed_at = dt.datetime(
+        2025, 1, 1, 9, tzinfo=timezone.get_default_timezone()
+    )
+    closed_at_new_year.save(update_fields=["closed_at"])
     make_account(created_by=owner, department=department, status=AccountStatus.SUBMITTED)
 
     created = tasks.schedule_yearly_snapshots.delay().get()
 
-    assert created == 2
+    assert created == 3
     yearly = Snapshot.objects.filter(kind=SnapshotKind.YEARLY)
-    assert {s.account_id for s in yearly} == {old_account.pk, closed_during.pk}
+    assert {s.account_id for s in yearly} == {
+        old_account.pk,
+        closed_during.pk,
+        closed_at_new_year.pk,
+    }
     assert {(s.year, s.period_start, s.period_end) for s in yearly} == {
         (2025, dt.date(2025, 1, 1), dt.date(2025, 12, 31))
     }
 
 
-def test_catch_up_creates_only_the_missing_yearly_snapshots(old_account, owner, department):
+def test_catch_up_creates_only_the_missing_yearly_snapshots(
+    old_account, owner, department, time_machine
+):
     other = approve_in_the_past(
         make_account(created_by=owner, department=department, status=AccountStatus.ACTIVE), 2025
     )
     services.request_yearly_snapshot(account=old_account, year=2024)
 
-    created = services.catch_up_snapshots(today=dt.date(2026, 2, 1))
+    # No catch-up ran in 2026: two years are missing, and every one is reported.
+    time_machine.move_to(dt.datetime(2027, 2, 1, 3, 0, tzinfo=timezone.get_default_timezone()))
+    created = services.catch_up_snapshots(today=dt.date(2027, 2, 1))
 
     assert sorted((s.account_id, s.year) for s in created) == sorted(
-        [(old_account.pk, 2025), (other.pk, 2025)]
+        [(old_account.pk, 2025), (other.pk, 2025), (old_account.pk, 2026), (other.pk, 2026)]
     )
-    assert Snapshot.objects.filter(kind=SnapshotKind.YEARLY).count() == 3
-    assert services.catch_up_snapshots(today=dt.date(2026, 2, 1)) == []
+    assert Snapshot.objects.filter(kind=SnapshotKind.YEARLY).count() == 5
+    assert services.catch_up_snapshots(today=dt.date(2027, 2, 1)) == []
 
 
 def test_the_database_allows_one_yearly_snapshot_per_account_and_year(old_account):
@@ -96,6 +112,39 @@ def test_catch_up_resends_a_build_whose_message_was_lost(
 
     snapshot.refresh_from_db()
     assert snapshot.status == SnapshotStatus.COMPLETE
+
+
+def test_catch_up_resends_a_build_whose_worker_died(
+    old_account, settings, django_capture_on_commit_callbacks
+):
+    snapshot = pending_snapshot(old_account)
+    started = timezone.now() - dt.timedelta(minutes=settings.ARCHIVING_STALE_MINUTES + 1)
+    Snapshot.objects.filter(pk=snapshot.pk).update(
+        status=SnapshotStatus.BUILDING, started_at=started, attempts=1
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.catch_up_snapshots(today=dt.date(2024, 6, 1))
+
+    snapshot.refresh_from_db()
+    assert (snapshot.status, snapshot.attempts) == (SnapshotStatus.COMPLETE, 2)
+
+
+def test_each_closing_gets_a_closure_snapshot_of_its_own(old_account, owner, department):
+    other = approve_in_the_past(
+        make_account(created_by=owner, department=department, status=AccountStatus.ACTIVE), 2024
+    )
+    # A change snapshot of the first account is still waiting to be built.
+    change = services.request_change_snapshot(account=old_account, actor=owner, reason="Ny ägare.")
+
+    first = services.request_closure_snapshot(account=old_account, actor=owner)
+    second = services.request_closure_snapshot(account=other, actor=owner)
+
+    assert (first.account, first.kind) == (old_account, SnapshotKind.CLOSURE)
+    assert (second.account, second.kind) == (other, SnapshotKind.CLOSURE)
+    assert len({change.pk, first.pk, second.pk}) == 3
+    # Asked again while it waits, the same one.
+    assert services.request_closure_snapshot(account=old_account, actor=owner) == first
 
 
 def test_catch_up_tries_a_failed_build_again(old_account, django_capture_on_commit_callbacks):
