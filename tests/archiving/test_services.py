@@ -374,8 +374,22 @@ def test_fixity_check_passes_an_untouched_package(stored, communicator):
     stored.refresh_from_db()
     assert problems == 0
     assert stored.fixity_status == FixityStatus.OK
-    assert stored.fixity_checks.get().actual_sha256 == stored.sha256
+    check = stored.fixity_checks.get()
+    assert (check.actual_sha256, check.actual_size) == (stored.sha256, stored.size)
     assert mail.outbox == []
+
+
+def test_fixity_check_records_the_size_of_a_cut_package(stored, archive_storage, monkeypatch):
+    # A package read in several pieces, as a real one of many megabytes is.
+    monkeypatch.setattr(services, "READ_CHUNK", 4096)
+    path = archive_storage / stored.file.name
+    assert path.stat().st_size > 3 * 4096
+    path.write_bytes(path.read_bytes()[:-10])
+
+    [problem] = services.check_all_fixity()
+
+    assert problem.result == FixityStatus.MISMATCH
+    assert problem.actual_size == stored.size - 10
 
 
 def test_fixity_check_detects_a_changed_byte_and_mails_the_communicator(
