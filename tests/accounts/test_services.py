@@ -253,6 +253,19 @@ def test_hours_that_are_not_a_number_are_refused_on_their_field(owner, draft_acc
     assert not draft_account.decisions.exists()
 
 
+def test_hours_and_an_optional_text_given_empty_are_cleared(owner, draft_account):
+    SocialAccount.objects.filter(pk=draft_account.pk).update(
+        hours_per_week=Decimal("2.5"), public_contact="kultur@haparanda.se"
+    )
+    # A script or an admin action may pass an emptied field as empty text.
+    services.application_update(
+        account=draft_account, actor=owner, data={"hours_per_week": "", "public_contact": " "}
+    )
+    draft_account.refresh_from_db()
+    assert (draft_account.hours_per_week, draft_account.public_contact) == (None, "")
+    assert draft_account.decisions.get().details["fields"] == ["hours_per_week", "public_contact"]
+
+
 def test_the_same_goals_in_another_order_are_not_recorded_as_a_change(owner, draft_account):
     # The factory's account serves the first and the third goal of the guideline.
     assert draft_account.goals == [Goal.ACCESSIBLE, Goal.DIALOGUE]
