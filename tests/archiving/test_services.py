@@ -15,6 +15,7 @@ from lxml import etree
 from accounts.models import AccountDecision, AccountStatus, DecisionKind
 from archiving import services, tasks
 from archiving.models import FixityStatus, Snapshot, SnapshotKind, SnapshotStatus
+from archiving.packaging.sections import NAMESPACE
 from archiving.sources import DatabaseSource
 from tests.factories import make_account
 
@@ -352,7 +353,7 @@ def test_a_change_snapshot_covers_this_year_and_keeps_the_reason(
         root = str(snapshot.package_id)
         description = etree.fromstring(zf.read(f"{root}/metadata/descriptive/description.xml"))
         mets = etree.fromstring(zf.read(f"{root}/METS.xml"))
-    ns = {"a": "urn:haparanda-social:archive:1", "mets": "http://www.loc.gov/METS/"}
+    ns = {"a": NAMESPACE, "mets": "http://www.loc.gov/METS/"}
     assert description.findtext("a:reason", namespaces=ns) == "Ny kontoansvarig."
     assert description.findtext("a:creator", namespaces=ns) == "Haparanda stad, kommunstyrelsen"
     archivist = mets.find("mets:metsHdr/mets:agent[@TYPE='ORGANIZATION']", ns)

@@ -33,7 +33,6 @@ def archive_storage(settings, tmp_path):
             "OPTIONS": {"location": str(tmp_path / "media")},
         },
     }
-    settings.ARCHIVING_WORK_DIR = str(tmp_path / "work")
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
 
