@@ -863,10 +863,13 @@ def main() -> int:
     from django.db import connection
 
     from accounts.models import AccountStatus, SocialAccount
-    from moderation.models import Item, ItemStatus
+    from moderation.models import Item, ItemStatus, RawEvent, RawEventStatus
 
-    if not args.reuse or not Item.objects.exists():
+    # A database seeded before the seed held the items' deliveries is seeded again.
+    seeded = RawEvent.objects.filter(status=RawEventStatus.PROCESSED)
+    if not args.reuse or not Item.objects.exists() or not seeded.exists():
         if args.reuse:
+            connection.close()  # the database is dropped under it
             _recreate_database(args.database_url)
         print(f"Seeding {ACCOUNTS:,} accounts and {ITEMS:,} items …", flush=True)
         seed()
