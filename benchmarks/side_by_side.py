@@ -8,8 +8,10 @@ for the cache and the Celery broker. Logs in the owner and the communicator, the
 in turn with ``wrk`` (2 threads × 16 connections, 10 s each by default), each right after 4 s
 of the bare page, and prints page | req/s | p50 ms | p95 ms | the bare page's req/s | share of
 the bare page. The webhook is loaded with signed Facebook events from a pool
-(``benchmarks/wrk/webhook.lua``), and the stored events are counted afterwards. Only 127.0.0.1
-is contacted. The whole run takes about five minutes.
+(``benchmarks/wrk/webhook.lua``), and the stored events are counted afterwards. Right before
+it, the same events go to a second yardstick, the bare page's server with one durable INSERT
+(``/write/``): the least any durable intake costs on this machine. Only 127.0.0.1 is contacted.
+The whole run takes about five minutes.
 
     .venv/bin/python benchmarks/side_by_side.py                # or: make bench
     .venv/bin/python benchmarks/side_by_side.py --duration 5 --reuse
@@ -677,6 +679,40 @@ def webhook_pool(path: Path, size: int, run: str) -> list[str]:
     return hashes
 
 
+def _prepare_write_table() -> None:
+    """The durable write's table, empty: a row id and the body, no other index."""
+    from django.db import connection
+
+    from benchmarks.bare.urls import WRITE_TABLE
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TABLE IF NOT EXISTS {WRITE_TABLE} "
+            "(id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, body bytea NOT NULL)"
+        )
+        cursor.execute(f"TRUNCATE {WRITE_TABLE}")
+
+
+def _check_written(stats: dict, connections: int) -> tuple[str, str]:
+    """Every accepted write is stored: count the durable write's rows (up to one per connection
+    more, the requests in flight when wrk stopped), then empty its table."""
+    from django.db import connection
+
+    from benchmarks.bare.urls import WRITE_TABLE
+
+    time.sleep(1)  # the requests in flight when wrk stopped
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM {WRITE_TABLE}")  # noqa: S608
+        (stored,) = cursor.fetchone()
+        cursor.execute(f"TRUNCATE {WRITE_TABLE}")
+    connection.close()
+    accepted = stats["requests"] - stats["status_errors"]
+    counts = f"{accepted:,} accepted, {stored:,} stored"
+    if not accepted <= stored <= accepted + connections:
+        return counts, f"{accepted - stored} accepted writes not stored"
+    return counts, ""
+
+
 def _last_event_id() -> int:
     from django.db import connection
     from django.db.models import Max
@@ -757,8 +793,21 @@ def pages(data: dict) -> list[Page]:
         Page("deep", f"owner's queue, page {deep}", "app", f"/moderering/?sida={deep}", "owner"),
         Page("search", "owner's queue, search", "app", f"/moderering/?q={SEARCH_WORD}", "owner"),
         Page("triage", "triage page", "app", f"/moderering/objekt/{item}/", "owner"),
+        Page("write", "bare page + one durable INSERT", "bare", "/write/", "", "POST"),
         Page("webhook", "webhook intake", "app", "/moderering/webhooks/facebook/", "", "POST"),
     ]
+
+
+def _intake_against_write(results: list[Result]) -> str:
+    """The webhook's rate against the bare durable write's, when both were measured cleanly:
+    what the app's intake costs beyond the one INSERT and commit that no durable intake avoids."""
+    rates = {r.page.key: r.rate for r in results if not r.note}
+    if not rates.get("write") or "webhook" not in rates:
+        return ""
+    return (
+        f"\nThe webhook's rate is {rates['webhook'] / rates['write']:.2f} of the bare page's "
+        "with one durable INSERT.\n"
+    )
 
 
 def table(results: list[Result]) -> str:
@@ -788,7 +837,7 @@ def _measure(
         status = 0
     if not quiet:
         print(f"  {page.name}: {page.method} {page.path[:70]} → {status}", flush=True)
-    after = _last_event_id() if page.method == "POST" else 0
+    after = _last_event_id() if page.server == "app" and page.method == "POST" else 0
     stats = run_wrk(
         wrk,
         args,
@@ -811,7 +860,11 @@ def _measure(
         result.note = f"HTTP {status}" if status else "no ETag"
     elif result.errors:
         result.note = f"{result.errors:,} errors"
-    if page.method == "POST":
+    if page.server == "bare" and page.method == "POST":
+        counts, problem = _check_written(stats, args.connections)
+        page.name += f" ({counts})"
+        result.note = result.note or problem
+    elif page.method == "POST":
         counts, problem = _check_stored(stats, pool_hashes, args.connections, after)
         page.name += f" ({counts})"
         result.note = result.note or problem
@@ -836,7 +889,7 @@ def main() -> int:
         "--only",
         default="",
         help="comma-separated keys: list, json, csv, lookup, revalidate, dashboard, archive, "
-        "queue, deep, search, triage, webhook (the bare page is always measured)",
+        "queue, deep, search, triage, write, webhook (the bare page is always measured)",
     )
     args = parser.parse_args()
     if not 1 <= args.duration <= 60 or not 1 <= args.bare_duration <= 60:
@@ -882,10 +935,15 @@ def main() -> int:
     }
     _authenticator_apps()
     settle()
+    _prepare_write_table()
     call_command("collectstatic", interactive=False, verbosity=0)
     connection.close()
 
-    bare_env = {**os.environ, "DJANGO_SETTINGS_MODULE": "benchmarks.bare.settings"}
+    bare_env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "benchmarks.bare.settings",
+        "BARE_DATABASE_URL": args.database_url,
+    }
     bare, bare_port = start_gunicorn("benchmarks.bare.wsgi", bare_env, tmp / "bare.log")
     app, app_port = start_gunicorn("haparanda_social.wsgi", env, tmp / "app.log")
     ports = {"bare": bare_port, "app": app_port}
@@ -929,7 +987,7 @@ def main() -> int:
         f"{' '.join(GUNICORN[:4])}; wrk {args.threads} threads × {args.connections} "
         f"connections × {args.duration} s; {os.cpu_count()} CPUs"
     )
-    text = header + "\n\n" + table(results) + "\n"
+    text = header + "\n\n" + table(results) + "\n" + _intake_against_write(results)
     print()
     print(text)
     RESULTS.mkdir(exist_ok=True)
