@@ -170,6 +170,24 @@ def _path_to(tree: dict, outcome: str) -> list[str]:
     return found
 
 
+def _seeded(connection) -> bool:
+    """Whether the database to reuse holds a whole seed. The items' deliveries are seeded with
+    them, so a database that is missing, not migrated, or seeded before they were, is seeded
+    again."""
+    from django.db.utils import OperationalError
+
+    from moderation.models import RawEvent, RawEventStatus
+
+    try:
+        tables = connection.introspection.table_names()
+    except OperationalError:  # no such database yet
+        return False
+    return (
+        RawEvent._meta.db_table in tables
+        and RawEvent.objects.filter(status=RawEventStatus.PROCESSED).exists()
+    )
+
+
 def seed() -> None:
     """Fill the database the way the services would have, in bulk."""
     from django.contrib.auth.hashers import make_password
@@ -918,12 +936,9 @@ def main() -> int:
     from django.db import connection
 
     from accounts.models import AccountStatus, SocialAccount
-    from moderation.models import Item, ItemStatus, RawEvent, RawEventStatus
+    from moderation.models import Item, ItemStatus
 
-    # The items' deliveries are seeded with them: a database seeded before they were is seeded
-    # again.
-    seeded = RawEvent.objects.filter(status=RawEventStatus.PROCESSED).exists()
-    if not args.reuse or not seeded:
+    if not args.reuse or not _seeded(connection):
         if args.reuse:
             connection.close()  # the database is dropped under it
             _recreate_database(args.database_url)
