@@ -20,7 +20,14 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
-from django.db import InterfaceError, OperationalError, connection, transaction
+from django.db import (
+    DEFAULT_DB_ALIAS,
+    InterfaceError,
+    OperationalError,
+    connection,
+    connections,
+    transaction,
+)
 from django.db.models import CharField, F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -170,8 +177,9 @@ def raw_event_store(
         "config": config,
     }
     resent = False
-    if connection.vendor == "postgresql":
-        event, resent = _insert_if_absent(fields)
+    db = connections[DEFAULT_DB_ALIAS]
+    if db.vendor == "postgresql":
+        event, resent = _insert_if_absent(db, fields)
     else:
         event = None if _kept(source, digest) else RawEvent.objects.create(**fields)
     if event is None:
@@ -239,27 +247,33 @@ def _insert_if_absent_sql() -> tuple[str, tuple[str, ...]]:
     return sql, names
 
 
-def _prepared_cursor():
-    """On a kept connection (``DATABASE_CONN_MAX_AGE`` not 0), a cursor of Django's (logged,
-    its errors raised as Django's) over a psycopg cursor that binds the values on the server
-    and has the statement prepared once per connection: the INSERT is then neither quoted into
-    text on our side nor parsed and planned again on PostgreSQL's for each delivery. Django's
-    own cursors bind on the client and prepare nothing, so that a pooler in transaction mode can
-    sit between; the README says what such a pooler needs for this statement. A connection not
-    kept gets Django's own cursor: preparing would cost it a round trip more."""
-    if connection.settings_dict["CONN_MAX_AGE"] == 0:
-        return connection.cursor()
-    connection.ensure_connection()
-    with connection.wrap_database_errors:
-        if connection.connection.prepare_threshold is None:
-            connection.connection.prepare_threshold = _NEVER_BY_COUNT
-        cursor = _PreparingCursor(connection.connection)
-    if connection.queries_logged:
-        return connection.make_debug_cursor(cursor)
-    return connection.make_cursor(cursor)
+def _kept_cursor(db):
+    """For a kept connection (``DATABASE_CONN_MAX_AGE`` not 0), a psycopg cursor that binds the
+    values on the server and has the statement prepared once per connection: the INSERT is then
+    neither quoted into text on our side nor parsed and planned again on PostgreSQL's for each
+    delivery. Django's own cursors bind on the client and prepare nothing, so that a pooler in
+    transaction mode can sit between; the README says what such a pooler needs for this
+    statement.
+
+    The cursor is kept with the connection and used again by its next delivery. It is given
+    inside Django's cursor wrapper (logged, and seen by ``execute_wrapper``) whenever anything
+    watches the queries, and bare otherwise, sparing each delivery the wrapper's cost; the
+    caller raises its errors as Django's (``wrap_database_errors``) either way."""
+    db.ensure_connection()
+    kept = getattr(db, "_raw_event_cursor", None)
+    if kept is None or kept.connection is not db.connection or kept.closed:
+        with db.wrap_database_errors:
+            if db.connection.prepare_threshold is None:
+                db.connection.prepare_threshold = _NEVER_BY_COUNT
+            kept = db._raw_event_cursor = _PreparingCursor(db.connection)
+    if db.queries_logged:
+        return db.make_debug_cursor(kept)
+    if db.execute_wrappers:
+        return db.make_cursor(kept)
+    return kept
 
 
-def _insert_if_absent(fields: dict) -> tuple[RawEvent | None, bool]:
+def _insert_if_absent(db, fields: dict) -> tuple[RawEvent | None, bool]:
     """The event stored in one round trip unless one with the same source and SHA-256 is kept
     already (None then), and whether the INSERT was sent a second time.
 
@@ -267,7 +281,10 @@ def _insert_if_absent(fields: dict) -> tuple[RawEvent | None, bool]:
     the first query of each request, ``CONN_HEALTH_CHECKS``) is left out: a connection that
     broke while idle (a database restart) fails the INSERT itself, and the INSERT is then sent
     once more on a new connection. That is safe because it stores nothing when the first one
-    got through after all."""
+    got through after all.
+
+    A connection not kept (``DATABASE_CONN_MAX_AGE`` 0) gets Django's own cursor: preparing
+    would cost it a round trip more."""
     sql, names = _insert_if_absent_sql()
     config = fields["config"]
     # The model's defaults for the rest: received now, and the status, attempts and error a
@@ -277,27 +294,33 @@ def _insert_if_absent(fields: dict) -> tuple[RawEvent | None, bool]:
     params = [*(values[name] for name in names), fields["source"], fields["body_sha256"]]
 
     def insert():
-        with _prepared_cursor() as cursor:
+        if db.settings_dict["CONN_MAX_AGE"] == 0:
+            with db.cursor() as cursor:
+                cursor.execute(sql, params)
+                return cursor.fetchone()
+        cursor = _kept_cursor(db)
+        db.validate_no_broken_transaction()  # as Django's cursors do before every query
+        with db.wrap_database_errors:
             cursor.execute(sql, params)
             return cursor.fetchone()
 
     resent = False
-    if connection.in_atomic_block:
+    if db.in_atomic_block:
         row = insert()
     else:
-        if connection.connection is not None:
-            connection.health_check_done = True
+        if db.connection is not None:
+            db.health_check_done = True
         try:
             row = insert()
         except (OperationalError, InterfaceError):
             logger.warning("raw event INSERT failed; sent again on a new connection")
-            connection.close()
+            db.close()
             row, resent = insert(), True
     if row is None:
         return None, resent
     event = RawEvent(pk=row[0], received_at=values["received_at"], **fields)
     event._state.adding = False
-    event._state.db = connection.alias
+    event._state.db = db.alias
     return event, resent
 
 

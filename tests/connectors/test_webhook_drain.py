@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import pytest
 from django.core.cache import cache
-from django.db import connection, connections
+from django.db import connection, connections, transaction
+from django.db.transaction import TransactionManagementError
 
 from connectors import services
 from connectors.services import (
@@ -270,15 +271,29 @@ def test_on_postgresql_a_delivery_is_stored_in_one_statement(
     assert RawEvent.objects.count() == 1
 
 
+def prepared() -> list[str]:
+    """The statements prepared on this connection, each up to its first parenthesis."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return [row[0].split("(")[0].strip() for row in cursor.fetchall()]
+
+
+INSERT = f'INSERT INTO "{RawEvent._meta.db_table}"'
+
+
+@pytest.fixture
+def kept_connections():
+    """Connections kept between requests, as in production (``DATABASE_CONN_MAX_AGE``)."""
+    kept = connection.settings_dict["CONN_MAX_AGE"]
+    connection.settings_dict["CONN_MAX_AGE"] = 60
+    yield
+    connection.settings_dict["CONN_MAX_AGE"] = kept
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's prepared statements")
 def test_on_a_kept_connection_every_delivery_runs_one_prepared_statement(facebook_config):
     """The INSERT is parsed and planned once per connection, not once per delivery, and no
     other statement is prepared; with connections not kept (a pooler in front) nothing is."""
-
-    def prepared():
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT statement FROM pg_prepared_statements")
-            return [row[0].split("(")[0].strip() for row in cursor.fetchall()]
 
     kept = connection.settings_dict["CONN_MAX_AGE"]
     try:
@@ -289,10 +304,56 @@ def test_on_a_kept_connection_every_delivery_runs_one_prepared_statement(faceboo
         for text in ("b", "c", "d"):
             raw_event_store(source=ConnectorPlatform.FACEBOOK, body=feed_delivery(comment(text)))
             RawEvent.objects.filter(source=ConnectorPlatform.FACEBOOK).count()
-        assert prepared() == [f'INSERT INTO "{RawEvent._meta.db_table}"']
+        assert prepared() == [INSERT]
     finally:
         connection.settings_dict["CONN_MAX_AGE"] = kept
     assert RawEvent.objects.count() == 4
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's prepared statements")
+def test_query_observers_see_every_delivery_on_a_kept_connection(facebook_config, kept_connections):
+    """An ``execute_wrapper`` (an APM's, a query counter's) sees each delivery's INSERT, also
+    once the statement's cursor is kept with the connection."""
+    seen = []
+
+    def observe(execute, sql, params, many, context):
+        seen.append(sql.split("(")[0].strip())
+        return execute(sql, params, many, context)
+
+    raw_event_store(source=ConnectorPlatform.FACEBOOK, body=feed_delivery(comment("a")))
+    with connection.execute_wrapper(observe):
+        for text in ("b", "c"):
+            raw_event_store(source=ConnectorPlatform.FACEBOOK, body=feed_delivery(comment(text)))
+    assert seen == [INSERT, INSERT]
+    assert RawEvent.objects.count() == 3
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's prepared statements")
+@pytest.mark.django_db(transaction=True)
+def test_a_delivery_on_a_renewed_connection_is_stored_and_prepared_there(
+    facebook_config, kept_connections, monkeypatch, caplog
+):
+    monkeypatch.setattr(tasks.process_raw_event, "delay", lambda pk: None)
+    raw_event_store(source=ConnectorPlatform.FACEBOOK, body=feed_delivery(comment("a")))
+    first = connection.connection
+    # The connection reached its age and was closed at a request's end.
+    connection.close()
+    event = raw_event_store(source=ConnectorPlatform.FACEBOOK, body=feed_delivery(comment("b")))
+    assert connection.connection is not first
+    assert RawEvent.objects.order_by("pk").last().pk == event.pk
+    assert RawEvent.objects.count() == 2
+    assert prepared() == [INSERT]
+    # Stored at the first try: nothing of the closed connection was used again.
+    assert "sent again" not in caplog.text
+
+
+def test_inside_a_transaction_marked_for_rollback_the_store_refuses(facebook_config):
+    """A delivery stored in a transaction that will be rolled back would be answered as kept
+    and then lost: the store refuses, as every Django query does there."""
+    with pytest.raises(TransactionManagementError), transaction.atomic():
+        transaction.set_rollback(True)
+        raw_event_store(source=ConnectorPlatform.FACEBOOK, body=feed_delivery(comment()))
+    assert not RawEvent.objects.exists()
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's single statement")
