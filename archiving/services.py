@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import shutil
-import tempfile
 import time
 from pathlib import Path
 
@@ -236,9 +235,13 @@ class BuildSuperseded(Exception):
 
 
 def work_root() -> Path:
-    """The folder of the builds' temporary ZIPs and working folders (one pair per attempt)."""
-    root = Path(settings.ARCHIVING_WORK_DIR or Path(tempfile.gettempdir()) / "haparanda-archive")
-    root.mkdir(parents=True, exist_ok=True)
+    """The folder of the builds' temporary ZIPs and working folders (one pair per attempt):
+    ``ARCHIVING_WORK_DIR``, by default ``MEDIA_ROOT/archive-work``, made readable by this
+    installation's user alone. The packages hold personal data; and in a folder shared with
+    another installation on the same host (the system's temp folder, as before), each would
+    remove the other's builds of snapshots with the same numbers as its own leftovers."""
+    root = Path(settings.ARCHIVING_WORK_DIR or Path(settings.MEDIA_ROOT) / "archive-work")
+    root.mkdir(mode=0o700, parents=True, exist_ok=True)
     return root
 
 

@@ -491,8 +491,9 @@ CELERY_BEAT_SCHEDULE["moderation-oversight"] = {
 ARCHIVING_STALE_MINUTES = env.int("ARCHIVING_STALE_MINUTES", default=120)
 # Validate the package's own XML against its schema while building (streaming, cheap).
 ARCHIVING_VALIDATE_XML = env.bool("ARCHIVING_VALIDATE_XML", default=True)
-# Where builds write their temporary ZIP and working folder (default: <system temp>/haparanda-
-# archive). What a killed build leaves there is removed by the next attempt and the catch-up.
+# Where builds write their temporary ZIP and working folder; empty means MEDIA_ROOT/archive-work,
+# a folder of this installation's own. What a killed build leaves there is removed by the next
+# attempt and the catch-up.
 ARCHIVING_WORK_DIR = env("ARCHIVING_WORK_DIR", default="")
 # The archive creator's organisationsnummer, written into every package's METS header and PREMIS
 # agents (FGS Paketstruktur 2.0 / E-ARK SIP: the submitting organisation's identification code).

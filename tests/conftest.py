@@ -173,11 +173,11 @@ def _empty_cache():
 @pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    # Stored files (archival packages made when an account closes) go to a folder per test.
+    # Stored files (archival packages made when an account closes) go to a folder per test,
+    # and so do their builds' temporary files (ARCHIVING_WORK_DIR is MEDIA_ROOT/archive-work
+    # unless set): test runs side by side (each on a database of its own, as in mutation
+    # testing) would otherwise build snapshot 1's attempt 1 in one folder.
     settings.MEDIA_ROOT = tmp_path / "media"
-    # And their builds' temporary files too: test runs side by side (each on a database of its
-    # own, as in mutation testing) would otherwise build snapshot 1's attempt 1 in one folder.
-    settings.ARCHIVING_WORK_DIR = str(tmp_path / "archive-work")
     # Templates are tested without collectstatic; production serves the hashed manifest.
     settings.STORAGES = {
         **settings.STORAGES,

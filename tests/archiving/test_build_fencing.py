@@ -3,6 +3,8 @@ resumes its build at once (issue #14)."""
 
 import datetime as dt
 import os
+import stat
+from pathlib import Path
 
 import pytest
 from django.core.files.storage import default_storage
@@ -127,6 +129,31 @@ def test_a_killed_builds_temporary_zip_and_folder_are_removed(snapshot, time_mac
     services.build_snapshot(snapshot_id=snapshot.pk)
 
     assert list(work.iterdir()) == []
+
+
+def test_by_default_a_build_works_in_a_private_folder_of_the_installations_own(
+    snapshot, monkeypatch, settings
+):
+    """Not in the system's temp folder, which other users and other installations on the
+    host share: the packages hold personal data, and another installation's build of its own
+    snapshot with the same number would be taken for this one's leftover."""
+    settings.ARCHIVING_WORK_DIR = ""
+    real_build = services.build_package
+    seen = {}
+
+    def watched(info, source, tmp, **kwargs):
+        seen["folder"] = Path(tmp).parent
+        seen["mode"] = stat.S_IMODE(Path(tmp).parent.stat().st_mode)
+        return real_build(info, source, tmp, **kwargs)
+
+    monkeypatch.setattr(services, "build_package", watched)
+    services.build_snapshot(snapshot_id=snapshot.pk)
+
+    snapshot.refresh_from_db()
+    assert snapshot.status == SnapshotStatus.COMPLETE
+    assert seen["folder"] == Path(settings.MEDIA_ROOT) / "archive-work"
+    assert seen["mode"] == 0o700
+    assert list(seen["folder"].iterdir()) == []
 
 
 def test_the_catch_up_removes_old_leftovers_of_any_build(snapshot, settings):
