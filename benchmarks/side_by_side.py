@@ -5,12 +5,13 @@ closed, and 100 000 items of which 20 000 are unhandled on one owner's 10 accoun
 bare page (``benchmarks/bare/``: one small template, no database) and the app under gunicorn
 with the same settings (2 sync workers), the app as in production: DEBUG off, PostgreSQL, Redis
 for the cache and the Celery broker. Logs in the owner and the communicator, then loads each page
-in turn with ``wrk`` (2 threads × 16 connections, 10 s each by default), each right after 4 s
-of the bare page, and prints page | req/s | p50 ms | p95 ms | the bare page's req/s | share of
-the bare page. The webhook is loaded with signed Facebook events from a pool
-(``benchmarks/wrk/webhook.lua``), and the stored events are counted afterwards. Right before
-it, the same events go to a second yardstick, the bare page's server with one durable INSERT
-(``/write/``): the least any durable intake costs on this machine. Only 127.0.0.1 is contacted.
+in turn with ``wrk`` (2 threads × 16 connections, 10 s each by default), each between two 4 s
+loads of the bare page, and prints page | req/s | p50 ms | p95 ms | the bare page's req/s before
+and after | share of the bare page (of the mean of those two). The webhook is loaded with
+signed Facebook events from a pool (``benchmarks/wrk/webhook.lua``), and the stored events are
+counted afterwards. Right before it, the same events go to a second yardstick, the bare page's
+server with one durable INSERT (``/write/``): the least any durable intake costs on this
+machine. Only 127.0.0.1 is contacted.
 The whole run takes about five minutes.
 
     .venv/bin/python benchmarks/side_by_side.py                # or: make bench
@@ -87,11 +88,17 @@ class Result:
     p95_ms: float = 0.0
     errors: int = 0
     note: str = ""
-    bare_rate: float = 0.0  # the bare page's rate measured just before this page
+    bare_before: float = 0.0  # the bare page's rate in the 4 s just before this page
+    bare_after: float = 0.0  # and just after
 
     @property
     def rate(self) -> float:
         return self.requests / self.seconds if self.seconds else 0.0
+
+    @property
+    def bare_rate(self) -> float:
+        """The bare page's rate around this page: the mean of the two loads beside it."""
+        return (self.bare_before + self.bare_after) / 2
 
 
 # --- environment ------------------------------------------------------------------------------
@@ -833,7 +840,8 @@ def _intake_against_write(results: list[Result]) -> str:
 
 def table(results: list[Result]) -> str:
     lines = [
-        "| page | req/s | p50 ms | p95 ms | bare page req/s just before | share of the bare page |",
+        "| page | req/s | p50 ms | p95 ms | bare page req/s before / after "
+        "| share of the bare page |",
         "| --- | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in results:
@@ -841,7 +849,7 @@ def table(results: list[Result]) -> str:
         name = f"{r.page.name} ({r.note})" if r.note else r.page.name
         lines.append(
             f"| {name} | {r.rate:,.0f} | {r.p50_ms:.1f} | {r.p95_ms:.1f} "
-            f"| {r.bare_rate:,.0f} | {share} |"
+            f"| {r.bare_before:,.0f} / {r.bare_after:,.0f} | {share} |"
         )
     return "\n".join(lines)
 
@@ -971,8 +979,10 @@ def main() -> int:
 
     wanted = {key.strip() for key in args.only.split(",") if key.strip()}
     selected = [p for p in pages(data) if not wanted or p.key in wanted or p.key == "bare"]
-    # The bare page is loaded first and again last; the share is taken of the mean of both,
-    # so that other work on the machine during the run weighs on both sides alike.
+    # The bare page is loaded right before each page and right after it (the load after one
+    # page is the load before the next), and the share is taken of the mean of the two: other
+    # work on a shared machine then weighs on both sides alike, and a dip of the bare page's
+    # few seconds on one side counts half.
     bare_page = selected[0]
     results: list[Result] = []
     try:
@@ -981,15 +991,18 @@ def main() -> int:
             "owner": login_cookie(app_port, "olle.agare"),
             "communicator": login_cookie(app_port, "karin.kommunikator"),
         }
-        for page in selected[1:]:
-            # The bare page is loaded right before each page, and the share is taken of that
-            # rate: other work on a shared machine then weighs on both sides alike.
-            bare_args = argparse.Namespace(**{**vars(args), "duration": args.bare_duration})
-            bare_result = _measure(
+        bare_args = argparse.Namespace(**{**vars(args), "duration": args.bare_duration})
+
+        def bare_rate() -> float:
+            return _measure(
                 wrk, bare_args, bare_page, bare_port, cookies, pool, pool_hashes, quiet=True
-            )
+            ).rate
+
+        before = bare_rate()
+        for page in selected[1:]:
             result = _measure(wrk, args, page, ports[page.server], cookies, pool, pool_hashes)
-            result.bare_rate = bare_result.rate
+            result.bare_before, result.bare_after = before, bare_rate()
+            before = result.bare_after
             results.append(result)
     finally:
         for process in (app, bare):
