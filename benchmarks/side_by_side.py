@@ -11,8 +11,7 @@ and after | share of the bare page (of the mean of those two). The webhook is lo
 signed Facebook events from a pool (``benchmarks/wrk/webhook.lua``), and the stored events are
 counted afterwards. Right before it, the same events go to a second yardstick, the bare page's
 server with one durable INSERT (``/write/``): the least any durable intake costs on this
-machine. Only 127.0.0.1 is contacted.
-The whole run takes about five minutes.
+machine. Only 127.0.0.1 is contacted. The whole run takes about five minutes.
 
     .venv/bin/python benchmarks/side_by_side.py                # or: make bench
     .venv/bin/python benchmarks/side_by_side.py --duration 5 --reuse
@@ -993,15 +992,15 @@ def main() -> int:
         }
         bare_args = argparse.Namespace(**{**vars(args), "duration": args.bare_duration})
 
-        def bare_rate() -> float:
+        def load_bare() -> float:
             return _measure(
                 wrk, bare_args, bare_page, bare_port, cookies, pool, pool_hashes, quiet=True
             ).rate
 
-        before = bare_rate()
+        before = load_bare()
         for page in selected[1:]:
             result = _measure(wrk, args, page, ports[page.server], cookies, pool, pool_hashes)
-            result.bare_before, result.bare_after = before, bare_rate()
+            result.bare_before, result.bare_after = before, load_bare()
             before = result.bare_after
             results.append(result)
     finally:
