@@ -6,15 +6,16 @@ bare page (``benchmarks/bare/``: one small template, no database) and the app un
 with the same settings (2 sync workers), the app as in production: DEBUG off, PostgreSQL, Redis
 for the cache and the Celery broker. Logs in the owner and the communicator, then loads each page
 in turn with ``wrk`` (2 threads × 16 connections, 10 s each by default), each between two 4 s
-loads of the bare page, and prints page | req/s | p50 ms | p95 ms | the bare page's req/s before
-and after | share of the bare page (of the mean of those two). The webhook is loaded with
-signed Facebook events from a pool (``benchmarks/wrk/webhook.lua``), and the stored events are
-counted afterwards. Right before it, the same events go to a second yardstick, the bare page's
-server with one durable INSERT (``/write/``): the least any durable intake costs on this
-machine. Only 127.0.0.1 is contacted. The whole run takes about five minutes.
+loads of the bare page, three rounds of all pages by default, and prints page | req/s | p50 ms |
+p95 ms | the bare page's req/s before and after | share of the bare page (of the mean of those
+two) | the shares of the rounds, each row from the round with the median share. The webhook is
+loaded with signed Facebook events from a pool (``benchmarks/wrk/webhook.lua``), and the stored
+events are counted afterwards. Right before it, the same events go to a second yardstick, the
+bare page's server with one durable INSERT (``/write/``): the least any durable intake costs on
+this machine. Only 127.0.0.1 is contacted. The whole run takes about twelve minutes.
 
     .venv/bin/python benchmarks/side_by_side.py                # or: make bench
-    .venv/bin/python benchmarks/side_by_side.py --duration 5 --reuse
+    .venv/bin/python benchmarks/side_by_side.py --duration 5 --rounds 1 --reuse
     .venv/bin/python benchmarks/side_by_side.py --only list,json,webhook
 
 Results are also written to benchmarks/results/ (not in git).
@@ -89,6 +90,7 @@ class Result:
     note: str = ""
     bare_before: float = 0.0  # the bare page's rate in the 4 s just before this page
     bare_after: float = 0.0  # and just after
+    counts: str = ""  # what a POST stored, for its row's name
 
     @property
     def rate(self) -> float:
@@ -98,6 +100,16 @@ class Result:
     def bare_rate(self) -> float:
         """The bare page's rate around this page: the mean of the two loads beside it."""
         return (self.bare_before + self.bare_after) / 2
+
+    @property
+    def share(self) -> float | None:
+        """The share of the bare page, None when the load did not run cleanly."""
+        return self.rate / self.bare_rate if self.bare_rate and not self.note else None
+
+    @property
+    def name(self) -> str:
+        name = f"{self.page.name} ({self.counts})" if self.counts else self.page.name
+        return f"{name} ({self.note})" if self.note else name
 
 
 # --- environment ------------------------------------------------------------------------------
@@ -825,31 +837,67 @@ def pages(data: dict) -> list[Page]:
     ]
 
 
+def _by_page(results: list[Result]) -> dict[str, list[Result]]:
+    """Each page's results, one per round, in the order the pages were loaded."""
+    rounds: dict[str, list[Result]] = {}
+    for result in results:
+        rounds.setdefault(result.page.key, []).append(result)
+    return rounds
+
+
+def _median(results: list[Result]) -> Result:
+    """The round with the median share (the lower of the two middle ones for an even number);
+    the first round that did not run cleanly, if any did not."""
+    failed = [r for r in results if r.share is None]
+    if failed:
+        return failed[0]
+    return sorted(results, key=lambda r: r.share)[(len(results) - 1) // 2]
+
+
 def _intake_against_write(results: list[Result]) -> str:
-    """The webhook's rate against the bare durable write's, when both were measured cleanly:
-    what the app's intake costs beyond the one INSERT and commit that no durable intake avoids."""
-    rates = {r.page.key: r.rate for r in results if not r.note}
-    if not rates.get("write") or "webhook" not in rates:
+    """The webhook's rate against the bare durable write's, round by round, when both were
+    measured cleanly: what the app's intake costs beyond the one INSERT and commit that no
+    durable intake avoids."""
+    pages = _by_page(results)
+    pairs = list(zip(pages.get("write", []), pages.get("webhook", []), strict=False))
+    ratios = sorted(h.rate / w.rate for w, h in pairs if w.rate and not (w.note or h.note))
+    if not ratios:
         return ""
+    if len(ratios) == 1:
+        return (
+            f"\nThe webhook's rate is {ratios[0]:.2f} of the bare page's with one durable INSERT.\n"
+        )
     return (
-        f"\nThe webhook's rate is {rates['webhook'] / rates['write']:.2f} of the bare page's "
-        "with one durable INSERT.\n"
+        f"\nThe webhook's rate is {ratios[(len(ratios) - 1) // 2]:.2f} of the bare page's with one "
+        f"durable INSERT (median of {len(ratios)} rounds; {ratios[0]:.2f}–{ratios[-1]:.2f}).\n"
     )
 
 
 def table(results: list[Result]) -> str:
-    lines = [
+    """One row per page: with several rounds, the round with the median share, and the shares
+    of every round beside it."""
+    pages = _by_page(results)
+    several = any(len(rounds) > 1 for rounds in pages.values())
+    head = (
         "| page | req/s | p50 ms | p95 ms | bare page req/s before / after "
-        "| share of the bare page |",
-        "| --- | ---: | ---: | ---: | ---: | ---: |",
-    ]
-    for r in results:
-        share = f"{r.rate / r.bare_rate:.2f}" if r.bare_rate and not r.note else "–"
-        name = f"{r.page.name} ({r.note})" if r.note else r.page.name
-        lines.append(
-            f"| {name} | {r.rate:,.0f} | {r.p50_ms:.1f} | {r.p95_ms:.1f} "
+        "| share of the bare page |"
+    )
+    rule = "| --- | ---: | ---: | ---: | ---: | ---: |"
+    if several:
+        head += " shares of the rounds |"
+        rule += " ---: |"
+    lines = [head, rule]
+    for rounds in pages.values():
+        r = _median(rounds)
+        share = f"{r.share:.2f}" if r.share is not None else "–"
+        line = (
+            f"| {r.name} | {r.rate:,.0f} | {r.p50_ms:.1f} | {r.p95_ms:.1f} "
             f"| {r.bare_before:,.0f} / {r.bare_after:,.0f} | {share} |"
         )
+        if several:
+            shares = ", ".join(f"{x.share:.2f}" if x.share is not None else "–" for x in rounds)
+            line += f" {shares} |"
+        lines.append(line)
     return "\n".join(lines)
 
 
@@ -893,7 +941,7 @@ def _measure(
             counts, problem = _check_written(stats, args.connections)
         else:
             counts, problem = _check_stored(stats, pool_hashes, args.connections, after)
-        page.name += f" ({counts})"
+        result.counts = counts
         result.note = result.note or problem
     return result
 
@@ -913,6 +961,13 @@ def main() -> int:
     )
     parser.add_argument("--reuse", action="store_true", help="keep the seeded database")
     parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="load every page this many times in turn; each row shows the round with the median "
+        "share, beside the shares of all rounds",
+    )
+    parser.add_argument(
         "--only",
         default="",
         help="comma-separated keys: list, json, csv, lookup, revalidate, dashboard, archive, "
@@ -921,6 +976,8 @@ def main() -> int:
     args = parser.parse_args()
     if not 1 <= args.duration <= 60 or not 1 <= args.bare_duration <= 60:
         parser.error("--duration and --bare-duration must be 1..60 s")
+    if not 1 <= args.rounds <= 9:
+        parser.error("--rounds must be 1..9")
     if not 1 <= args.threads <= 8:
         parser.error("--threads must be 1..8")
     if not args.threads <= args.connections <= 256:
@@ -998,11 +1055,14 @@ def main() -> int:
             ).rate
 
         before = load_bare()
-        for page in selected[1:]:
-            result = _measure(wrk, args, page, ports[page.server], cookies, pool, pool_hashes)
-            result.bare_before, result.bare_after = before, load_bare()
-            before = result.bare_after
-            results.append(result)
+        for number in range(1, args.rounds + 1):
+            if args.rounds > 1:
+                print(f"Round {number} of {args.rounds}", flush=True)
+            for page in selected[1:]:
+                result = _measure(wrk, args, page, ports[page.server], cookies, pool, pool_hashes)
+                result.bare_before, result.bare_after = before, load_bare()
+                before = result.bare_after
+                results.append(result)
     finally:
         for process in (app, bare):
             process.terminate()
@@ -1015,7 +1075,8 @@ def main() -> int:
         f"{stamp}; {ACCOUNTS:,} accounts (every tenth closed), {ITEMS:,} items "
         f"({STORM:,} unhandled on one owner's {OWNER_ACCOUNTS} accounts); gunicorn "
         f"{' '.join(GUNICORN[:4])}; wrk {args.threads} threads × {args.connections} "
-        f"connections × {args.duration} s; {os.cpu_count()} CPUs"
+        f"connections × {args.duration} s"
+        f"{f'; {args.rounds} rounds' if args.rounds > 1 else ''}; {os.cpu_count()} CPUs"
     )
     text = header + "\n\n" + table(results) + "\n" + _intake_against_write(results)
     print()
