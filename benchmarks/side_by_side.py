@@ -33,6 +33,7 @@ import os
 import re
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -851,7 +852,8 @@ def _median(results: list[Result]) -> Result:
     failed = [r for r in results if r.share is None]
     if failed:
         return failed[0]
-    return sorted(results, key=lambda r: r.share)[(len(results) - 1) // 2]
+    middle = statistics.median_low(r.share for r in results)
+    return next(r for r in results if r.share == middle)
 
 
 def _intake_against_write(results: list[Result]) -> str:
@@ -863,13 +865,12 @@ def _intake_against_write(results: list[Result]) -> str:
     ratios = sorted(h.rate / w.rate for w, h in pairs if w.rate and not (w.note or h.note))
     if not ratios:
         return ""
-    if len(ratios) == 1:
-        return (
-            f"\nThe webhook's rate is {ratios[0]:.2f} of the bare page's with one durable INSERT.\n"
-        )
+    spread = ""
+    if len(ratios) > 1:
+        spread = f" (median of {len(ratios)} rounds; {ratios[0]:.2f}–{ratios[-1]:.2f})"
     return (
-        f"\nThe webhook's rate is {ratios[(len(ratios) - 1) // 2]:.2f} of the bare page's with one "
-        f"durable INSERT (median of {len(ratios)} rounds; {ratios[0]:.2f}–{ratios[-1]:.2f}).\n"
+        f"\nThe webhook's rate is {statistics.median_low(ratios):.2f} of the bare page's with one "
+        f"durable INSERT{spread}.\n"
     )
 
 
